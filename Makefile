@@ -1,0 +1,64 @@
+# runwatch — the two commands a newcomer needs:
+#   make up     set up everything, then run the dashboard on the embedded ClickHouse with demo runs
+#   make test   set up everything, then run every test (what CI runs)
+# Both are safe to run again: each step redoes only what changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := frontend/node_modules/.installed
+DIST := frontend/dist/index.html
+PORT ?= 8000
+CH_PORT ?= 8123
+
+.PHONY: up test setup python frontend browser lint typecheck test-python test-frontend bench clean
+
+up: setup
+	$(BIN)/runwatch up --demo --port $(PORT) --ch-port $(CH_PORT)
+
+test: setup browser lint
+	$(BIN)/pytest
+	cd frontend && npm test
+
+setup: python frontend
+
+python: $(PY_STAMP)
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "runwatch needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: $(DIST)
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+$(DIST): $(NPM_STAMP) $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
+	cd frontend && npm run build
+
+# Browser tests drive Debian's chromium through playwright (no browser download at test time).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check agent backend tests
+	cd frontend && npm run typecheck
+
+test-python: setup browser
+	$(BIN)/pytest
+
+test-frontend: frontend
+	cd frontend && npm test
+
+bench: setup
+	$(BIN)/python tests/benchmarks/bench_schema.py
+	$(BIN)/python tests/benchmarks/bench_agent.py
+	$(BIN)/python tests/benchmarks/bench_backend.py
+	$(BIN)/python tests/benchmarks/bench_browser.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .runwatch test-artifacts

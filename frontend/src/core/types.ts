@@ -1,0 +1,91 @@
+/** Wire types: exactly the shapes of ARCHITECTURE.md ("Wire contracts"). */
+
+/** A value as it travels: JSON has no NaN, so non-finite values are strings. */
+export type WireValue = number | "NaN" | "Infinity" | "-Infinity" | null;
+
+export type RunStatus = "running" | "finished" | "failed" | "stale";
+
+export interface RunInfo {
+  run_id: string;
+  project: string;
+  name: string;
+  status: RunStatus;
+  is_active: boolean;
+  start_time: number | null;
+  last_event_time: number | null;
+  latest_step: number | null;
+  config: Record<string, unknown>;
+  tags: string[];
+  hosts: string[];
+  user: string;
+  git_commit: string;
+  point_count: number;
+}
+
+export interface WireSeries {
+  run_id: string;
+  metric: string;
+  host: string;
+  rank: number;
+  device: number;
+  unit: string;
+  step: number[];
+  time: number[];
+  value: WireValue[];
+  replace: boolean;
+  /** Only in /metrics answers read from the per-minute rollup. */
+  min?: WireValue[];
+  max?: WireValue[];
+}
+
+export interface SnapshotMessage {
+  version: number;
+  max_points: number;
+  runs: RunInfo[];
+  series: WireSeries[];
+}
+
+export interface DeltaMessage {
+  version: number;
+  prev_version: number;
+  series: WireSeries[];
+}
+
+export interface RunsMetaMessage {
+  version: number;
+  runs: RunInfo[];
+}
+
+export interface TabDefinition {
+  id: string;
+  title: string;
+  prefixes: string[];
+}
+
+export interface TabsConfig {
+  tabs: TabDefinition[];
+  fallback: string;
+}
+
+export interface MetricsResponse {
+  run_id: string;
+  metric: string;
+  source: "raw" | "rollup_1m";
+  series: WireSeries[];
+}
+
+export interface Checkpoint {
+  step: number;
+  time: number;
+  path: string;
+  size_bytes: number | null;
+  metrics: Record<string, WireValue>;
+}
+
+export interface CheckpointsResponse {
+  run_id: string;
+  checkpoints: Checkpoint[];
+}
+
+/** The device value of a series that is not a per-device metric. */
+export const NO_DEVICE = 65535;

@@ -1,0 +1,131 @@
+"""The `runwatch` command as a user types it: migrate, sql, and `up` starting and stopping it all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support.clickhouse import REPO_ROOT, EmbeddedClickHouse, free_port
+
+
+def runwatch(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args], env=env, cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def env_for(clickhouse_server: EmbeddedClickHouse) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CH_")}
+    env.update(CH_HOST="127.0.0.1", CH_PORT=str(clickhouse_server.port),
+               CH_DATABASE=f"cli_{uuid.uuid4().hex[:10]}")
+    return env
+
+
+def test_migrate_twice_is_a_noop_the_second_time(env_for: dict[str, str]) -> None:
+    first = runwatch("migrate", env=env_for)
+    second = runwatch("migrate", env=env_for)
+    assert first.returncode == 0, first.stderr
+    assert "applied to" in first.stdout and "001_metric_points" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == f"{env_for['CH_DATABASE']}: schema is up to date"
+
+
+def test_sql_prints_the_result_as_a_table(env_for: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT 40 + 2 AS answer, 'ok' AS word", env=env_for)
+    assert result.returncode == 0, result.stderr
+    assert "answer" in result.stdout and "42" in result.stdout and "ok" in result.stdout
+
+
+def test_sql_prints_any_format_asked_for(env_for: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT number, number * 2 FROM numbers(3)", "--format", "TSV", env=env_for)
+    assert result.stdout == "0\t0\n1\t2\n2\t4\n"
+
+
+def test_sql_reads_the_statement_from_stdin_with_a_dash(env_for: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "backend", "sql", "-", "-f", "CSV"], input="SELECT 'from stdin'",
+        env=env_for, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout == '"from stdin"\n'
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("SELEC 1", "Code: 62"), ("SELECT * FROM no_such_table", "Code: 60"), ("SELECT unknownFn(1)", "Code: 46")],
+)
+def test_sql_with_bad_sql_exits_non_zero_with_the_servers_message_and_no_traceback(
+    env_for: dict[str, str], query: str, code: str
+) -> None:
+    result = runwatch("sql", query, env=env_for)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"runwatch sql: {code}.")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_sql_against_an_unreachable_clickhouse_says_where_it_looked(env_for: dict[str, str]) -> None:
+    env_for["CH_PORT"] = str(free_port())
+    result = runwatch("sql", "SELECT 1", env=env_for)
+    assert result.returncode == 2
+    assert f"cannot reach ClickHouse at http://127.0.0.1:{env_for['CH_PORT']}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_is_reported_without_a_traceback(env_for: dict[str, str]) -> None:
+    env_for["CH_PORT"] = "not-a-port"
+    result = runwatch("sql", "SELECT 1", env=env_for)
+    assert result.returncode == 2
+    assert "CH_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return int(response.status)
+
+
+def _wait_for(url: str, deadline: float) -> None:
+    while True:
+        try:
+            _get(url)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_up_serves_dashboard_and_clickhouse_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port, ch_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CH_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend", "up", "--demo", "--demo-runs", "1",
+         "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ch-port", str(ch_port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        _wait_for(f"http://127.0.0.1:{port}/health", deadline)
+        assert _get(f"http://127.0.0.1:{ch_port}/ping") == 200
+        assert _get(f"http://127.0.0.1:{port}/") == 200
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "runwatch is up" in output
+    for url in (f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{ch_port}/ping"):
+        with pytest.raises(OSError):
+            _get(url)
