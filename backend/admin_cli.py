@@ -30,15 +30,22 @@ def register(subparsers: Any) -> None:
 
 def _connect(database: str | None) -> tuple[Any, Any]:
     """Settings and a client, or a one-line error and exit code 2 when ClickHouse is unreachable."""
+    from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
     from backend.clickhouse import describe, make_client
     from backend.settings import ClickHouseSettings, load_settings
 
     settings = load_settings(ClickHouseSettings)
     try:
         return settings, make_client(settings, database=database)
-    except Exception as exc:  # clickhouse-connect raises OperationalError and friends
-        print(f"runwatch: cannot reach ClickHouse at {describe(settings)}: {_first_line(exc)}", file=sys.stderr)
-        raise SystemExit(2) from None
+    except OperationalError as exc:
+        print(f"runwatch: cannot reach ClickHouse at {describe(settings)}: {_first_line(exc)}",
+              file=sys.stderr)
+    except DatabaseError as exc:
+        hint = " (`runwatch migrate` creates it)" if "UNKNOWN_DATABASE" in str(exc) else ""
+        print(f"runwatch: ClickHouse at {describe(settings)} refused: {_error_message(exc)}{hint}",
+              file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -114,7 +114,7 @@ class Supervisor:
                     part.argv, env=self._env, start_new_session=True, preexec_fn=_die_with_parent
                 )
                 if part.ready_url and not self._wait_ready(part):
-                    return 1
+                    return 130 if self._stopping.is_set() else 1
             on_ready()
             return self._watch()
         finally:

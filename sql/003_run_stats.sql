@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS run_stats
     hosts            SimpleAggregateFunction(groupUniqArrayArray, Array(String))
 )
 ENGINE = AggregatingMergeTree
-ORDER BY run_id;
+ORDER BY run_id
+-- A retried insert (same deduplication token) is skipped here too, not counted twice.
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS run_stats_mv TO run_stats AS
 SELECT

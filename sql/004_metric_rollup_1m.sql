@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS metric_rollup_1m
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (run_id, metric, host, rank, device, minute);
+ORDER BY (run_id, metric, host, rank, device, minute)
+-- A retried insert (same deduplication token) is skipped here too, not counted twice.
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS metric_rollup_1m_mv TO metric_rollup_1m AS
 SELECT

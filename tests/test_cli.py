@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -31,6 +30,12 @@ def env_for(clickhouse_server: EmbeddedClickHouse) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def migrated_env(env_for: dict[str, str]) -> dict[str, str]:
+    assert runwatch("migrate", env=env_for).returncode == 0
+    return env_for
+
+
 def test_migrate_twice_is_a_noop_the_second_time(env_for: dict[str, str]) -> None:
     first = runwatch("migrate", env=env_for)
     second = runwatch("migrate", env=env_for)
@@ -40,21 +45,21 @@ def test_migrate_twice_is_a_noop_the_second_time(env_for: dict[str, str]) -> Non
     assert second.stdout.strip() == f"{env_for['CH_DATABASE']}: schema is up to date"
 
 
-def test_sql_prints_the_result_as_a_table(env_for: dict[str, str]) -> None:
-    result = runwatch("sql", "SELECT 40 + 2 AS answer, 'ok' AS word", env=env_for)
+def test_sql_prints_the_result_as_a_table(migrated_env: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT 40 + 2 AS answer, 'ok' AS word", env=migrated_env)
     assert result.returncode == 0, result.stderr
     assert "answer" in result.stdout and "42" in result.stdout and "ok" in result.stdout
 
 
-def test_sql_prints_any_format_asked_for(env_for: dict[str, str]) -> None:
-    result = runwatch("sql", "SELECT number, number * 2 FROM numbers(3)", "--format", "TSV", env=env_for)
+def test_sql_prints_any_format_asked_for(migrated_env: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT number, number * 2 FROM numbers(3)", "--format", "TSV", env=migrated_env)
     assert result.stdout == "0\t0\n1\t2\n2\t4\n"
 
 
-def test_sql_reads_the_statement_from_stdin_with_a_dash(env_for: dict[str, str]) -> None:
+def test_sql_reads_the_statement_from_stdin_with_a_dash(migrated_env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "backend", "sql", "-", "-f", "CSV"], input="SELECT 'from stdin'",
-        env=env_for, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+        env=migrated_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )
     assert result.stdout == '"from stdin"\n'
 
@@ -64,9 +69,9 @@ def test_sql_reads_the_statement_from_stdin_with_a_dash(env_for: dict[str, str])
     [("SELEC 1", "Code: 62"), ("SELECT * FROM no_such_table", "Code: 60"), ("SELECT unknownFn(1)", "Code: 46")],
 )
 def test_sql_with_bad_sql_exits_non_zero_with_the_servers_message_and_no_traceback(
-    env_for: dict[str, str], query: str, code: str
+    migrated_env: dict[str, str], query: str, code: str
 ) -> None:
-    result = runwatch("sql", query, env=env_for)
+    result = runwatch("sql", query, env=migrated_env)
     assert result.returncode == 1
     assert result.stderr.startswith(f"runwatch sql: {code}.")
     assert "Traceback" not in result.stderr
@@ -78,6 +83,13 @@ def test_sql_against_an_unreachable_clickhouse_says_where_it_looked(env_for: dic
     result = runwatch("sql", "SELECT 1", env=env_for)
     assert result.returncode == 2
     assert f"cannot reach ClickHouse at http://127.0.0.1:{env_for['CH_PORT']}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sql_before_migrate_names_the_missing_database_and_the_fix(env_for: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT 1", env=env_for)
+    assert result.returncode == 2
+    assert "Code: 81" in result.stderr and "runwatch migrate" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -94,17 +106,6 @@ def _get(url: str) -> int:
         return int(response.status)
 
 
-def _wait_for(url: str, deadline: float) -> None:
-    while True:
-        try:
-            _get(url)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.mark.slow
 def test_up_serves_dashboard_and_clickhouse_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     port, ch_port = free_port(), free_port()
@@ -114,13 +115,19 @@ def test_up_serves_dashboard_and_clickhouse_and_ctrl_c_stops_everything(tmp_path
          "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ch-port", str(ch_port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []
     try:
-        deadline = time.monotonic() + 90
-        _wait_for(f"http://127.0.0.1:{port}/health", deadline)
+        assert process.stdout is not None
+        for line in process.stdout:  # until the supervisor says every part answers
+            lines.append(line)
+            if line.startswith("runwatch is up"):
+                break
+        assert _get(f"http://127.0.0.1:{port}/health") == 200
         assert _get(f"http://127.0.0.1:{ch_port}/ping") == 200
         assert _get(f"http://127.0.0.1:{port}/") == 200
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        rest, _ = process.communicate(timeout=60)
+        output = "".join(lines) + rest
     finally:
         if process.poll() is None:
             process.kill()

@@ -43,7 +43,8 @@ def quote_identifier(name: str) -> str:
 
 @dataclass
 class Stats:
-    """What X-ClickHouse-Summary reports about one query."""
+    """What X-ClickHouse-Summary reports about one query. chDB reports no result row
+    count, so result_rows stays 0; total_rows_to_read is the rows actually read."""
 
     read_rows: int = 0
     read_bytes: int = 0

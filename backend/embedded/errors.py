@@ -108,16 +108,17 @@ _STATUS_BY_CODE: dict[int, int] = {
 class EngineError(Exception):
     """A ClickHouse exception: its numeric code and the full engine message."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status if status is not None else http_status(code)
 
     @classmethod
-    def named(cls, name: str, text: str) -> EngineError:
+    def named(cls, name: str, text: str, status: int | None = None) -> EngineError:
         """An error raised by this server itself, worded like the engine's own."""
         code = ERROR_CODES[name]
-        return cls(code, f"Code: {code}. DB::Exception: {text}. ({name})")
+        return cls(code, f"Code: {code}. DB::Exception: {text}. ({name})", status)
 
 
 def from_engine_exception(exc: BaseException) -> EngineError:

@@ -53,7 +53,7 @@ class Lease:
 
 
 def acquire(
-    engine: Engine, sessions: SessionRegistry, options: RequestOptions, *, readonly: bool
+    engine: Engine, sessions: SessionRegistry, options: RequestOptions, readonly: bool
 ) -> Lease:
     """A connection for this request (blocking). `readonly` is the GET rule: reads and
     SET only, which a fresh connection enforces with readonly=2 (the caller checks the

@@ -63,17 +63,9 @@ class RequestOptions:
     decompress: bool = False
     credentials: Credentials = field(default_factory=Credentials)
 
-    def add_form_field(self, name: str, value: str) -> None:
-        """A field of a multipart/form-data body (clickhouse-connect sends `query` and the
-        `param_*` values that way when they are too long for the URL)."""
-        if name == "query":
-            self.query = value
-        elif name.startswith("param_"):
-            self.bind_params[name[len("param_"):]] = value
-        else:
-            self._add(name, value)
-
-    def _add(self, name: str, value: str) -> None:
+    def add(self, name: str, value: str) -> None:
+        """One URL parameter, or one field of a multipart/form-data body (clickhouse-connect
+        sends `query` and `param_*` that way when they are too long for the URL)."""
         if name.startswith("param_"):
             self.bind_params[name[len("param_"):]] = value
         elif name == "query":
@@ -117,7 +109,7 @@ def parse_request(params: Iterable[tuple[str, str]], headers: Mapping[str, str])
     """Options from URL parameters (later ones win) and the X-ClickHouse-* headers."""
     options = RequestOptions()
     for name, value in params:
-        options._add(name, value)
+        options.add(name, value)
     if not options.database and headers.get("x-clickhouse-database"):
         options.database = headers["x-clickhouse-database"]
     if not options.default_format and headers.get("x-clickhouse-format"):

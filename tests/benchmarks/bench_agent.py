@@ -21,14 +21,17 @@ in test-artifacts/bench_agent.json, workload logs in test-artifacts/bench_agent/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,13 +43,14 @@ VENVS_DIR = REPO / ".bench-venvs"
 ARTIFACTS = REPO / "test-artifacts"
 RESULT_PREFIX = "BENCH_RESULT "
 DATABASE = "bench"
-WORKLOAD_TIMEOUT_S = 1800
+WORKLOAD_TIMEOUT_S = 600.0
+EXIT_GRACE_S = 30.0
 
 # Peer virtualenvs: pinned requirement lines, and the distribution whose version is reported.
 VENV_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "kohakuboard": ("kohakuboard==0.0.1",),
     "wandb": ("wandb==0.31.0",),
-    "mlflow": ("mlflow==3.18.0",),
+    "mlflow": ("mlflow==3.17.2",),
     "tensorboardx": ("tensorboardX==2.6.5",),
 }
 
@@ -72,18 +76,44 @@ WORKLOADS: tuple[Workload, ...] = (
         options=("end=finish",),
         needs_clickhouse=True,
     ),
+    Workload(
+        "runwatch_finish_20k",
+        "runwatch agent (finish() right after last log)",
+        "runwatch_agent.py",
+        options=("end=finish",),
+        max_steps=20_000,
+        needs_clickhouse=True,
+    ),
     Workload("kohakuboard", "KohakuBoard 0.0.1", "kohaku_board.py", venv="kohakuboard"),
-    Workload("wandb", "wandb offline", "wandb_offline.py", venv="wandb", max_steps=50_000),
     Workload(
-        "mlflow_sync", "MLflow sync", "mlflow_tracking.py", venv="mlflow",
-        options=("mode=sync",), max_steps=20_000,
+        "kohakuboard_20k",
+        "KohakuBoard 0.0.1",
+        "kohaku_board.py",
+        venv="kohakuboard",
+        max_steps=20_000,
+    ),
+    Workload("wandb", "wandb offline", "wandb_offline.py", venv="wandb"),
+    Workload(
+        "mlflow_sync",
+        "MLflow sync",
+        "mlflow_tracking.py",
+        venv="mlflow",
+        options=("mode=sync",),
+        max_steps=5_000,
     ),
     Workload(
-        "mlflow_async", "MLflow async", "mlflow_tracking.py", venv="mlflow",
-        options=("mode=async",), max_steps=20_000,
+        "mlflow_async",
+        "MLflow async",
+        "mlflow_tracking.py",
+        venv="mlflow",
+        options=("mode=async",),
+        max_steps=5_000,
     ),
     Workload(
-        "tensorboardx", "tensorboardX", "tensorboardx_writer.py", venv="tensorboardx",
+        "tensorboardx",
+        "tensorboardX",
+        "tensorboardx_writer.py",
+        venv="tensorboardx",
         max_steps=50_000,
     ),
 )
@@ -122,12 +152,24 @@ def ensure_venv(name: str) -> Path:
     say(f"installing {' '.join(requirements)} into {root} (log: {log_path}) ...")
     with log_path.open("w") as log:
         if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(root)], check=True,
-                           stdout=log, stderr=subprocess.STDOUT)
-        subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                       check=True, stdout=log, stderr=subprocess.STDOUT)
-        subprocess.run([str(python), "-m", "pip", "install", *requirements],
-                       check=True, stdout=log, stderr=subprocess.STDOUT)
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(root)],
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--upgrade", "pip"],
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", *requirements],
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     marker.write_text(wanted)
     return python
 
@@ -153,35 +195,78 @@ def say(message: str) -> None:
 
 
 def run_workload(
-    python: Path, script: str, *, steps: int, options: list[str], cfg: Config, tag: str,
-    env_extra: dict[str, str] | None = None,
+    python: Path,
+    script: str,
+    *,
+    steps: int,
+    options: list[str],
+    cfg: Config,
+    tag: str,
+    timeout: float = WORKLOAD_TIMEOUT_S,
 ) -> dict[str, Any]:
+    """Run one workload in its own session; its result is the RESULT_PREFIX line it prints.
+
+    A process still alive EXIT_GRACE_S after printing its result is hung at exit (KohakuBoard
+    does this when its writer gives up draining): it is killed with its children and the
+    result is kept, flagged ``hung_at_exit``.
+    """
     cfg.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = cfg.logs_dir / f"{tag}.log"
     workdir = tempfile.mkdtemp(prefix=f"bench-{tag}-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "MLFLOW_"))}
     env["PYTHONPATH"] = str(REPO)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(env_extra or {})
     argv = [str(python), str(PEERS_DIR / script), "--steps", str(steps), "--workdir", workdir]
     for opt in options:
         argv += ["--option", opt]
     started = time.monotonic()
-    try:
-        with log_path.open("w") as log:
-            done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
-                                  cwd=workdir, timeout=WORKLOAD_TIMEOUT_S)
-            log.write("\n--- stdout ---\n" + done.stdout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {WORKLOAD_TIMEOUT_S}s (log: {log_path})"}
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    for line in done.stdout.splitlines():
+    lines: list[str] = []
+    result_at: list[float] = []
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+            cwd=workdir,
+            start_new_session=True,
+        )
+
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if line.startswith(RESULT_PREFIX):
+                    result_at.append(time.monotonic())
+
+        reader = threading.Thread(target=read, name=f"read-{tag}", daemon=True)
+        reader.start()
+        hung = timed_out = False
+        while proc.poll() is None:
+            now = time.monotonic()
+            if result_at and now - result_at[0] > EXIT_GRACE_S:
+                hung = True
+            elif now - started > timeout:
+                timed_out = True
+            if hung or timed_out:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                break
+            time.sleep(0.1)
+        reader.join(timeout=10)
+        log.write("\n--- stdout ---\n" + "".join(lines))
+    shutil.rmtree(workdir, ignore_errors=True)
+    for line in lines:
         if line.startswith(RESULT_PREFIX):
-            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX):])
+            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
             result["wall_s"] = time.monotonic() - started
+            result["hung_at_exit"] = hung
             return result
-    return {"error": f"exit {done.returncode}, no result (log: {log_path})"}
+    if timed_out:
+        return {"error": f"timed out after {timeout:.0f} s (log: {log_path})"}
+    return {"error": f"exit {proc.returncode}, no result (log: {log_path})"}
 
 
 class ClickHouse:
@@ -205,7 +290,12 @@ class ClickHouse:
         return self
 
     def options(self) -> list[str]:
-        return [f"host={self.server.host}", f"port={self.server.port}", f"database={DATABASE}"]
+        return [
+            f"host={self.server.host}",
+            f"port={self.server.port}",
+            f"database={DATABASE}",
+            f"server_pid={self.server.pid}",
+        ]
 
     def __exit__(self, *exc: object) -> None:
         self.server.stop()
@@ -239,9 +329,25 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def summarize(results: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    keys = ("p50_us", "p99_us", "p999_us", "max_us", "mean_us", "e2e_points_per_s",
-            "finish_s", "flush_s", "e2e_s", "loop_s", "rss_growth_mb", "peak_rss_growth_mb",
-            "steps")
+    keys = (
+        "p50_us",
+        "p99_us",
+        "p999_us",
+        "max_us",
+        "mean_us",
+        "e2e_points_per_s",
+        "finish_s",
+        "flush_s",
+        "e2e_s",
+        "loop_s",
+        "rss_growth_mb",
+        "peak_rss_growth_mb",
+        "steps",
+        "points",
+        "main_thread_cpu_s",
+        "agent_threads_cpu_s",
+        "server_cpu_s",
+    )
     out: dict[str, dict[str, Any]] = {}
     for key, runs in results.items():
         ok = [r for r in runs if "error" not in r]
@@ -249,23 +355,45 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, A
         summary["runs_ok"] = len(ok)
         summary["errors"] = [r["error"] for r in runs if "error" in r]
         summary["incomplete"] = sum(1 for r in ok if r.get("complete") is False)
+        summary["verified"] = sum(1 for r in ok if r.get("complete") is True)
+        notes = []
+        for i, r in enumerate(runs, 1):
+            if "error" in r:
+                notes.append(f"run {i}: {r['error']}")
+                continue
+            if r.get("complete") is False:
+                notes.append(f"run {i}: stored {r['stored']:,} of {r['points']:,} points")
+            if r.get("finish_error"):
+                notes.append(f"run {i}: finish() raised {r['finish_error']}")
+            if r.get("hung_at_exit"):
+                notes.append(f"run {i}: process hung at exit, killed after {EXIT_GRACE_S:.0f} s")
+            if r.get("flush_ok") is False:
+                notes.append(f"run {i}: flush() returned False")
+        summary["notes"] = notes
         out[key] = summary
     return out
+
+
+def stored_mark(s: dict[str, Any]) -> str:
+    """Whether a read-back after the run found every point logged, in every run."""
+    if s["incomplete"]:
+        return f"no ({s['incomplete']}/{s['runs_ok']} runs short)"
+    return "yes" if s["verified"] == s["runs_ok"] else "not checked"
 
 
 def latency_table(summary: dict[str, dict[str, Any]]) -> list[str]:
     floor = summary.get("floor", {})
     lines = [
         "| tool | steps | log() p50 µs | p99 µs | p99.9 µs | max µs | p50 ÷ floor "
-        "| p99.9 ÷ floor | end-to-end points/s | finish() s | RSS growth MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| p99.9 ÷ floor | end-to-end points/s | finish() s | RSS growth MB | all stored |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|",
     ]
     for w in WORKLOADS:
         s = summary.get(w.key)
         if s is None:
             continue
         if not s["runs_ok"]:
-            lines.append(f"| {w.label} | failed: {'; '.join(s['errors'])[:200]} |")
+            lines.append(f"| {w.label} | failed (see below) |")
             continue
         lines.append(
             f"| {w.label} | {fmt(s['steps'], 0)} | {fmt(s['p50_us'])} | {fmt(s['p99_us'])} "
@@ -274,9 +402,14 @@ def latency_table(summary: dict[str, dict[str, Any]]) -> list[str]:
             f"| {fmt(ratio(s['p999_us'], floor.get('p999_us')), 2)} "
             f"| {fmt(s['e2e_points_per_s'], 0) if w.key != 'floor' else '—'} "
             f"| {fmt(s['finish_s'], 3) if w.key != 'floor' else '—'} "
-            f"| {fmt(s['rss_growth_mb'])} |"
+            f"| {fmt(s['rss_growth_mb'])} | {stored_mark(s)} |"
         )
-    return lines
+    notes = [
+        f"- {w.label}: " + "; ".join(summary[w.key]["notes"]) + "."
+        for w in WORKLOADS
+        if w.key in summary and summary[w.key]["notes"]
+    ]
+    return lines + ([""] + notes if notes else [])
 
 
 def cpu_lines(cpu_runs: list[dict[str, Any]]) -> list[str]:
@@ -310,22 +443,26 @@ def down_lines(down_runs: list[dict[str, Any]]) -> list[str]:
     for r in ok:
         samples = r["rss_samples_mb"]
         start = samples[0][1]
-        marks = [s for s in samples if int(s[0]) in (0, 5, 10, 20, 30, 45, 60, 90, 120)]
-        half = [s[1] for s in samples if s[0] >= r["seconds"] / 2]
-        late_growth = max(half) - min(half) if half else 0.0
+        step = 5 if r["seconds"] <= 120 else 10
+        series = ", ".join(f"{rss - start:+.0f}" for t, rss in samples if round(t) % step == 0)
+        stats = r.get("agent_stats_before_finish", {})
         lines.append(
-            f"- RSS while ClickHouse is down ({r['seconds']:.0f} s of unpaced logging, "
-            f"{r['points_logged']:,} points): "
-            + ", ".join(f"{t:.0f} s: {rss - start:+.1f} MB" for t, rss in marks)
-            + f"; peak {max(s[1] for s in samples) - start:+.1f} MB; variation over the second "
-            f"half {late_growth:.1f} MB; spool on disk {r['spool_bytes'] / 2**20:.1f} MB; "
-            f"finish() {r['finish_s']:.2f} s."
+            f"- RSS while ClickHouse is down ({r['seconds']:.0f} s of unpaced logging to a port "
+            f"where nothing listens, {r['points_logged']:,} points): MB above the start, every "
+            f"{step} s: {series}; peak {max(s[1] for s in samples) - start:+.0f} MB. Agent "
+            f"counters at the end: {stats.get('spooled_points', 0):,} points spooled "
+            f"({r['spool_bytes'] / 2**20:,.0f} MB on disk), "
+            f"{stats.get('dropped_points', 0):,} dropped and counted; finish() "
+            f"{r['finish_s']:.2f} s."
         )
     return lines
 
 
-def targets_lines(summary: dict[str, dict[str, Any]], cpu_runs: list[dict[str, Any]],
-                  down_runs: list[dict[str, Any]]) -> list[str]:
+def targets_lines(
+    summary: dict[str, dict[str, Any]],
+    cpu_runs: list[dict[str, Any]],
+    down_runs: list[dict[str, Any]],
+) -> list[str]:
     rw, floor, kb = summary.get("runwatch"), summary.get("floor"), summary.get("kohakuboard")
     rwf = summary.get("runwatch_finish")
     if not rw or not floor or not rw["runs_ok"]:
@@ -339,6 +476,11 @@ def targets_lines(summary: dict[str, dict[str, Any]], cpu_runs: list[dict[str, A
     e2e = rw["e2e_points_per_s"]
     vs_kb = ratio(e2e, kb["e2e_points_per_s"]) if kb and kb["runs_ok"] else None
     finish_cold = rwf["finish_s"] if rwf and rwf["runs_ok"] else None
+    small = summary.get("runwatch_finish_20k")
+    finish_small = small["finish_s"] if small and small["runs_ok"] else None
+    kb_small = summary.get("kohakuboard_20k")
+    kb_finish_small = kb_small["finish_s"] if kb_small and kb_small["runs_ok"] else None
+    finish_verdicts = [verdict(f < 1) for f in (finish_small, finish_cold) if f is not None]
     ok_cpu = [r for r in cpu_runs if "error" not in r]
     cpu = statistics.median(r["agent_cpu_percent_of_core"] for r in ok_cpu) if ok_cpu else None
     lines = [
@@ -352,9 +494,11 @@ def targets_lines(summary: dict[str, dict[str, Any]], cpu_runs: list[dict[str, A
         f"| {verdict(p999r <= 2 if p999r else None)} |",
         f"| ≥ 1,000,000 points/s end to end | {fmt(e2e, 0)} points/s "
         f"({fmt(vs_kb, 1)}x KohakuBoard) | {verdict(e2e >= 1e6 if e2e else None)} |",
-        f"| finish() under 1 s | {fmt(finish_cold, 3)} s straight after the last log(); "
+        f"| finish() under 1 s | straight after the last log(): {fmt(finish_small, 3)} s with "
+        f"200,000 points pending (KohakuBoard: {fmt(kb_finish_small, 3)} s), "
+        f"{fmt(finish_cold, 3)} s with {fmt(rw['points'], 0)} pending; "
         f"{fmt(rw['finish_s'], 3)} s after flush() "
-        f"| {verdict(finish_cold < 1 if finish_cold is not None else None)} |",
+        f"| {' / '.join(finish_verdicts) or '—'} |",
         f"| agent CPU < 2% of one core at 1,000 points/s | {fmt(cpu, 2)}% "
         f"| {verdict(cpu < 2 if cpu is not None else None)} |",
     ]
@@ -369,8 +513,9 @@ def targets_lines(summary: dict[str, dict[str, Any]], cpu_runs: list[dict[str, A
             f"= {max(half) - max(first):+.1f} MB | {verdict(bounded)} |"
         )
     if rw["incomplete"] or (rwf and rwf["incomplete"]):
-        lines.append("| every point stored | some runs stored fewer points than logged "
-                     "| **missed** |")
+        lines.append(
+            "| every point stored | some runs stored fewer points than logged | **missed** |"
+        )
     return lines
 
 
@@ -384,20 +529,34 @@ def machine_line() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.system()} {platform.machine()}, "
-            f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"load average at start {load}")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"load average at start {load}"
+    )
 
 
-def render(cfg: Config, machine: str, summary: dict[str, dict[str, Any]],
-           cpu_runs: list[dict[str, Any]], down_runs: list[dict[str, Any]],
-           versions: dict[str, dict[str, str]], argv: list[str]) -> str:
+def render(
+    cfg: Config,
+    machine: str,
+    summary: dict[str, dict[str, Any]],
+    cpu_runs: list[dict[str, Any]],
+    down_runs: list[dict[str, Any]],
+    versions: dict[str, dict[str, str]],
+    argv: list[str],
+) -> str:
     ver = "; ".join(
         f"{name}: " + ", ".join(f"{k} {v}" for k, v in vs.items() if v)
         for name, vs in versions.items()
     )
-    caps = ", ".join(f"{w.label} {w.max_steps:,}" for w in WORKLOADS
-                     if w.max_steps and w.max_steps < cfg.steps and w.key in summary)
+    caps = ", ".join(
+        f"{w.label} {w.max_steps:,}"
+        for w in WORKLOADS
+        if w.max_steps
+        and w.max_steps < cfg.steps
+        and w.key in summary
+        and not w.key.endswith("_20k")
+    )
     out = [
         "### Agent: log() latency and end-to-end throughput",
         "",
@@ -407,11 +566,24 @@ def render(cfg: Config, machine: str, summary: dict[str, dict[str, Any]],
         + ". Latency is per log() call of one step (10 scalars), GC on. End to end = first "
         "log() until the points are confirmed stored: runwatch until flush() returns True and "
         "a count() query on the embedded ClickHouse sees all of them; the others until "
-        "finish()/close()/end_run() returns. RSS growth: during the logging loop.",
+        "finish()/close()/end_run() returns. RSS growth: during the logging loop. All stored: "
+        "the points read back after the run (ClickHouse count(), KohakuBoard's column files, the "
+        ".wandb records, MLflow's sqlite metrics table, the TFRecord events) equal those logged.",
         "",
         *latency_table(summary),
         "",
     ]
+    rw = summary.get("runwatch")
+    if rw and rw["runs_ok"] and rw["server_cpu_s"] is not None:
+        out += [
+            f"Where runwatch's end-to-end time goes (median of the runs): {fmt(rw['e2e_s'], 2)} s "
+            f"wall for {fmt(rw['steps'], 0)} steps = the log() loop {fmt(rw['loop_s'], 2)} s + "
+            f"flush() {fmt(rw['flush_s'], 2)} s. CPU over the same span: the training thread "
+            f"{fmt(rw['main_thread_cpu_s'], 2)} s, the agent's writer thread "
+            f"{fmt(rw['agent_threads_cpu_s'], 2)} s (encoding, HTTP), the embedded ClickHouse "
+            f"server process {fmt(rw['server_cpu_s'], 2)} s (HTTP parsing, the chDB insert).",
+            "",
+        ]
     tl = targets_lines(summary, cpu_runs, down_runs)
     if tl:
         out += ["Targets (issue 4), from the same run:", "", *tl, ""]
@@ -428,14 +600,21 @@ def render(cfg: Config, machine: str, summary: dict[str, dict[str, Any]],
 
 def parse_args(argv: list[str]) -> Config:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--quick", action="store_true",
-                   help="20,000 steps, 1 run, short CPU/RSS tests: a smoke run, not numbers")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="20,000 steps, 1 run, short CPU/RSS tests: a smoke run, not numbers",
+    )
     p.add_argument("--steps", type=int, help="steps per run (default 200,000; quick 20,000)")
     p.add_argument("--runs", type=int, help="interleaved runs per tool (default 3; quick 1)")
-    p.add_argument("--only", help="comma-separated workload keys: "
-                   + ",".join(w.key for w in WORKLOADS))
-    p.add_argument("--no-extras", action="store_true",
-                   help="skip runwatch's CPU and ClickHouse-down measurements")
+    p.add_argument(
+        "--only", help="comma-separated workload keys: " + ",".join(w.key for w in WORKLOADS)
+    )
+    p.add_argument(
+        "--no-extras",
+        action="store_true",
+        help="skip runwatch's CPU and ClickHouse-down measurements",
+    )
     p.add_argument("--setup-only", action="store_true", help="create the peer venvs and exit")
     a = p.parse_args(argv)
     return Config(
@@ -457,8 +636,7 @@ def main(argv: list[str]) -> int:
     workloads = [w for w in WORKLOADS if cfg.only is None or w.key in cfg.only]
     pythons: dict[str | None, Path] = {None: Path(sys.executable)}
     versions: dict[str, dict[str, str]] = {
-        "runwatch": installed_versions(Path(sys.executable),
-                                       ["chdb-core", "clickhouse-connect"]),
+        "runwatch": installed_versions(Path(sys.executable), ["chdb-core", "clickhouse-connect"]),
     }
     for name in sorted({w.venv for w in workloads if w.venv}):
         try:
@@ -484,26 +662,50 @@ def main(argv: list[str]) -> int:
                 steps = min(cfg.steps, w.max_steps or cfg.steps)
                 opts = list(w.options) + (ch.options() if ch and w.needs_clickhouse else [])
                 say(f"[run {rep + 1}/{cfg.runs}] {w.label}: {steps:,} steps ...")
-                r = run_workload(pythons[w.venv], w.script, steps=steps, options=opts, cfg=cfg,
-                                 tag=f"{w.key}-{rep + 1}")
+                r = run_workload(
+                    pythons[w.venv],
+                    w.script,
+                    steps=steps,
+                    options=opts,
+                    cfg=cfg,
+                    tag=f"{w.key}-{rep + 1}",
+                )
                 results[w.key].append(r)
-                say("    " + (r["error"] if "error" in r else
-                             f"p50 {r['p50_us']:.2f} µs, p99.9 {r['p999_us']:.1f} µs, "
-                             f"{r['e2e_points_per_s']:,.0f} points/s, "
-                             f"finish {r['finish_s']:.3f} s"))
+                say(
+                    "    "
+                    + (
+                        r["error"]
+                        if "error" in r
+                        else f"p50 {r['p50_us']:.2f} µs, p99.9 {r['p999_us']:.1f} µs, "
+                        f"{r['e2e_points_per_s']:,.0f} points/s, "
+                        f"finish {r['finish_s']:.3f} s"
+                    )
+                )
             if ch and cfg.extras and "runwatch" in results:
-                say(f"[run {rep + 1}/{cfg.runs}] runwatch CPU at 1,000 points/s "
-                    f"({cfg.cpu_seconds:.0f} s + baseline) ...")
-                r = run_workload(Path(sys.executable), "runwatch_agent.py", steps=0,
-                                 options=["mode=cpu", f"seconds={cfg.cpu_seconds}",
-                                          *ch.options()], cfg=cfg, tag=f"runwatch_cpu-{rep + 1}")
+                say(
+                    f"[run {rep + 1}/{cfg.runs}] runwatch CPU at 1,000 points/s "
+                    f"({cfg.cpu_seconds:.0f} s + baseline) ..."
+                )
+                r = run_workload(
+                    Path(sys.executable),
+                    "runwatch_agent.py",
+                    steps=0,
+                    options=["mode=cpu", f"seconds={cfg.cpu_seconds}", *ch.options()],
+                    cfg=cfg,
+                    tag=f"runwatch_cpu-{rep + 1}",
+                )
                 cpu_runs.append(r)
                 say("    " + (r.get("error") or f"{r['agent_cpu_percent_of_core']:.2f}% of a core"))
         if ch and cfg.extras and "runwatch" in results:
             say(f"runwatch RSS with ClickHouse down ({cfg.down_seconds:.0f} s) ...")
-            r = run_workload(Path(sys.executable), "runwatch_agent.py", steps=0,
-                             options=["mode=down", f"seconds={cfg.down_seconds}",
-                                      *closed_port_options()], cfg=cfg, tag="runwatch_down")
+            r = run_workload(
+                Path(sys.executable),
+                "runwatch_agent.py",
+                steps=0,
+                options=["mode=down", f"seconds={cfg.down_seconds}", *closed_port_options()],
+                cfg=cfg,
+                tag="runwatch_down",
+            )
             down_runs.append(r)
     finally:
         if ch:
@@ -514,10 +716,20 @@ def main(argv: list[str]) -> int:
     markdown = render(cfg, machine, summary, cpu_runs, down_runs, versions, cmd)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bench_agent.md").write_text(markdown)
-    (ARTIFACTS / "bench_agent.json").write_text(json.dumps(
-        {"machine": machine, "config": {"steps": cfg.steps, "runs": cfg.runs},
-         "versions": versions, "summary": summary, "runs": results,
-         "cpu": cpu_runs, "clickhouse_down": down_runs}, indent=1))
+    (ARTIFACTS / "bench_agent.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "config": {"steps": cfg.steps, "runs": cfg.runs},
+                "versions": versions,
+                "summary": summary,
+                "runs": results,
+                "cpu": cpu_runs,
+                "clickhouse_down": down_runs,
+            },
+            indent=1,
+        )
+    )
     print(markdown)
     say(f"wrote {ARTIFACTS / 'bench_agent.md'} and {ARTIFACTS / 'bench_agent.json'}")
     return 0

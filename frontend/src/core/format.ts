@@ -53,6 +53,7 @@ export function unitKind(unit: string, metric = ""): UnitKind {
   const alias = UNIT_ALIASES[unit.trim().toLowerCase()];
   if (alias) return alias;
   const lower = metric.toLowerCase();
+  if (/_per_(s|sec|second)$/.test(lower) && !lower.endsWith("_bytes_per_s")) return "plain";
   for (const [suffix, kind] of NAME_SUFFIXES) if (lower.endsWith(suffix)) return kind;
   return "plain";
 }
@@ -71,8 +72,9 @@ export function unitLabel(kind: UnitKind, rawUnit: string): string {
     case "celsius":
       return "°C";
     case "seconds":
+      return "s";
     case "milliseconds":
-      return "time";
+      return "ms";
     default:
       return rawUnit;
   }

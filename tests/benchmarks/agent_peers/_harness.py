@@ -41,6 +41,8 @@ class Session:
     log: Callable[[dict[str, float], int], Any]
     finish: Callable[[], Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    # Reads back how many points the tool stored, after finish() (not timed).
+    count_stored: Callable[[], int] | None = None
 
 
 def make_metrics(steps: int) -> list[dict[str, float]]:
@@ -77,7 +79,9 @@ def proc_status_kb(field_name: str) -> int:
     return 0
 
 
-def timed_loop(log: Callable[[dict[str, float], int], Any], metrics: list[dict[str, float]]) -> tuple[list[int], int, int]:
+def timed_loop(
+    log: Callable[[dict[str, float], int], Any], metrics: list[dict[str, float]]
+) -> tuple[list[int], int, int]:
     """Call ``log`` once per step; return (per-call ns, t_first_ns, t_last_ns)."""
     lat = [0] * len(metrics)
     clock = time.perf_counter_ns
@@ -106,7 +110,9 @@ def emit(result: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def run_standard(setup: Callable[[str, dict[str, str]], Session], argv: list[str] | None = None) -> None:
+def run_standard(
+    setup: Callable[[str, dict[str, str]], Session], argv: list[str] | None = None
+) -> None:
     """log() N steps, then finish(); end to end = first log() until finish() returns."""
     args = parse_args(argv)
     os.makedirs(args.workdir, exist_ok=True)
@@ -115,20 +121,29 @@ def run_standard(setup: Callable[[str, dict[str, str]], Session], argv: list[str
     rss_before = proc_status_kb("VmRSS")
     lat, t_first, t_loop_end = timed_loop(session.log, metrics)
     rss_after_loop = proc_status_kb("VmRSS")
-    session.finish()
+    finish_error = None
+    try:
+        session.finish()
+    except BaseException as exc:  # KohakuBoard's finish() calls sys.exit(1) on a drain timeout
+        finish_error = repr(exc)
     t_end = time.perf_counter_ns()
     points = args.steps * POINTS_PER_STEP
+    stored = session.count_stored() if session.count_stored else None
     emit(
         {
+            "stored": stored,
+            "complete": None if stored is None else stored == points,
             "steps": args.steps,
             "points": points,
             **latency_summary(lat),
             "loop_s": (t_loop_end - t_first) / 1e9,
             "finish_s": (t_end - t_loop_end) / 1e9,
             "e2e_s": (t_end - t_first) / 1e9,
-            "e2e_points_per_s": points / ((t_end - t_first) / 1e9),
+            # Points read back, where the workload can read them back: a lost point is no throughput.
+            "e2e_points_per_s": (points if stored is None else stored) / ((t_end - t_first) / 1e9),
             "rss_growth_mb": (rss_after_loop - rss_before) / 1024.0,
             "peak_rss_growth_mb": (proc_status_kb("VmHWM") - rss_before) / 1024.0,
+            "finish_error": finish_error,
             **session.meta,
         }
     )

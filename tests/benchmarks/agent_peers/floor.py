@@ -13,7 +13,7 @@ def setup(workdir: str, opts: dict[str, str]) -> Session:
         for name, value in metrics.items():
             append((step, name, value))
 
-    return Session(log=log, finish=buf.clear)
+    return Session(log=log, finish=lambda: None, count_stored=buf.__len__)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import sqlite3
+
 from _harness import Session, run_standard
 
 
@@ -20,7 +24,16 @@ def setup(workdir: str, opts: dict[str, str]) -> Session:
         # Board.log auto-increments its own step once per call, i.e. once per training step.
         board.log(**metrics)
 
-    return Session(log=log, finish=board.finish)
+    def count_stored() -> int:
+        total = 0
+        for path in glob.glob(os.path.join(str(board.board_dir), "data", "metrics", "*.db")):
+            with sqlite3.connect(path) as db:
+                total += db.execute(
+                    "SELECT length FROM kvault_col_columns WHERE name = 'value'"
+                ).fetchone()[0]
+        return total
+
+    return Session(log=log, finish=board.finish, count_stored=count_stored)
 
 
 if __name__ == "__main__":

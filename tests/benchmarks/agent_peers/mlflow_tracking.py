@@ -7,6 +7,7 @@ Option ``mode=sync`` (default) or ``mode=async``. finish = flush_async_logging()
 from __future__ import annotations
 
 import os
+import sqlite3
 
 from _harness import Session, run_standard
 
@@ -17,7 +18,8 @@ def setup(workdir: str, opts: dict[str, str]) -> Session:
     asynchronous = opts.get("mode", "sync") == "async"
     mlflow.set_tracking_uri("sqlite:///" + os.path.join(workdir, "mlflow.db"))
     mlflow.set_experiment("bench")
-    mlflow.start_run(run_name="bench")
+    run_id = mlflow.start_run(run_name="bench").info.run_id
+    db_path = os.path.join(workdir, "mlflow.db")
     mlflow.log_params({"lr": 3e-4, "batch_size": 256})
     log_metrics = mlflow.log_metrics
 
@@ -38,7 +40,17 @@ def setup(workdir: str, opts: dict[str, str]) -> Session:
         def finish() -> None:
             mlflow.end_run()
 
-    return Session(log=log, finish=finish, meta={"version": mlflow.__version__})
+    def count_stored() -> int:
+        with sqlite3.connect(db_path) as db:
+            return int(
+                db.execute("SELECT count(*) FROM metrics WHERE run_uuid = ?", (run_id,)).fetchone()[
+                    0
+                ]
+            )
+
+    return Session(
+        log=log, finish=finish, meta={"version": mlflow.__version__}, count_stored=count_stored
+    )
 
 
 if __name__ == "__main__":

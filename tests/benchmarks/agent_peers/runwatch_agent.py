@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -67,12 +68,25 @@ def stored_count(opts: dict[str, str], run_id: str) -> int:
         client.close()
 
 
+def _process_cpu_s(pid: int) -> float:
+    """utime + stime of a whole process (all its threads), from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def latency_mode(steps: int, workdir: str, opts: dict[str, str]) -> dict[str, Any]:
     end = opts.get("end", "flush")
+    server_pid = int(opts.get("server_pid", "0"))
     metrics = make_metrics(steps)
     run_id = uuid.uuid4().hex
     run = make_run(opts, workdir, run_id=run_id)
     rss_before = proc_status_kb("VmRSS")
+    threads0 = _thread_cpu_s()
+    server0 = _process_cpu_s(server_pid) if server_pid else float("nan")
     lat, t_first, t_loop_end = timed_loop(run.log, metrics)
     rss_after_loop = proc_status_kb("VmRSS")
     points = steps * POINTS_PER_STEP
@@ -80,6 +94,12 @@ def latency_mode(steps: int, workdir: str, opts: dict[str, str]) -> dict[str, An
     if end == "flush":
         flushed = run.flush(timeout=120.0)
         t_flushed = time.perf_counter_ns()
+        threads1 = _thread_cpu_s()
+        result["server_cpu_s"] = _process_cpu_s(server_pid) - server0 if server_pid else None
+        result["main_thread_cpu_s"] = threads1["MainThread"] - threads0["MainThread"]
+        result["agent_threads_cpu_s"] = sum(
+            cpu - threads0.get(name, 0.0) for name, cpu in threads1.items() if name != "MainThread"
+        )
         stored = stored_count(opts, run_id)
         t_end = time.perf_counter_ns()
         run.finish()
@@ -118,7 +138,8 @@ def _thread_cpu_s() -> dict[str, float]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        out[t.name] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        name = re.sub(r"-[0-9a-f]{8,}$", "", t.name)  # thread names end in the run id
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
 
 
@@ -153,9 +174,7 @@ def cpu_mode(workdir: str, opts: dict[str, str]) -> dict[str, Any]:
     flushed = run.flush(timeout=60.0)
     run.finish()
     per_thread = {
-        name: threads1[name] - threads0.get(name, 0.0)
-        for name in threads1
-        if name != "MainThread"
+        name: threads1[name] - threads0.get(name, 0.0) for name in threads1 if name != "MainThread"
     }
     extra = agent_cpu - base_cpu
     return {
@@ -193,6 +212,7 @@ def down_mode(workdir: str, opts: dict[str, str]) -> dict[str, Any]:
             metrics[name] = 1.0 / (1.0 + i) + j
         run.log(dict(metrics), i)
         i += 1
+    stats = run.stats
     t_finish = time.perf_counter()
     run.finish()
     finish_s = time.perf_counter() - t_finish
@@ -207,6 +227,7 @@ def down_mode(workdir: str, opts: dict[str, str]) -> dict[str, Any]:
         "rss_samples_mb": samples,
         "finish_s": finish_s,
         "spool_bytes": spool_bytes,
+        "agent_stats_before_finish": stats,
     }
 
 

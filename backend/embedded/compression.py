@@ -93,7 +93,7 @@ class _Lz4Frame:
 
 class _Brotli:
     def __init__(self) -> None:
-        self._d: Any = _brotli.Decompressor()  # type: ignore[union-attr]
+        self._d: Any = _brotli.Decompressor()
 
     def decode(self, chunk: bytes) -> bytes:
         return bytes(self._d.process(chunk))

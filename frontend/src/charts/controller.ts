@@ -1,0 +1,405 @@
+import uPlot from "uplot";
+
+import { bucketWidth, DecimationCache } from "../core/decimate";
+import { formatStep, formatTick, formatValue } from "../core/format";
+import type { XMode } from "../core/url";
+import { setXRange } from "../store/actions";
+import type { CardIndex, CardSpec } from "../store/selectors";
+import type { AppState, AppStore } from "../store/store";
+import type { XRange } from "../store/uiSlice";
+import { buildCardData, linesForCard, type CardData, type DetailData, type LineSpec } from "./cardData";
+import { drawNonFinite, type MarkerSet } from "./markers";
+import type { ChartTheme } from "./theme";
+import { Tooltip } from "./tooltip";
+
+/**
+ * One card's chart, outside React. The uPlot instance is created when the card scrolls into
+ * view and destroyed when it leaves (only on-screen charts cost anything), re-created only when
+ * its structure changes (lines, x mode, theme, smoothing on/off), and otherwise fed with
+ * setData + setScale in one synchronous batch from the scheduler's animation frame.
+ */
+
+export const SYNC_KEY = "runwatch";
+
+export interface FrameContext {
+  state: AppState;
+  index: CardIndex;
+  theme: ChartTheme;
+  /** The x range every chart shows: the zoom, or the extent of the tab's data. */
+  xRange: XRange | null;
+  cutoffTime: number | null;
+  detail: ReadonlyMap<string, DetailData>;
+  detailRev: number;
+}
+
+export interface CardElements {
+  root: HTMLElement;
+  plot: HTMLElement;
+  latest: HTMLElement;
+}
+
+export class ChartController {
+  /** Near the viewport: the chart exists. */
+  visible = false;
+  /** In the viewport: redrawn first. */
+  onScreen = false;
+  private u: uPlot | null = null;
+  private structKey = "";
+  private dataKey = "";
+  private latestKey = "";
+  private latestValues: { chip: HTMLElement; value: HTMLElement; line: number; text: string }[] = [];
+  private lines: LineSpec[] = [];
+  private data: CardData | null = null;
+  private card: CardSpec | null = null;
+  private xMode: XMode = "step";
+  private markerSets: MarkerSet[] = [];
+  private tooltip: Tooltip | null = null;
+  private resize: ResizeObserver | null = null;
+  private hovering = false;
+  private theme: ChartTheme | null = null;
+  private panStart: { x: number; range: XRange } | null = null;
+  private decimation = new DecimationCache();
+  private plotWidth = 300;
+
+  constructor(
+    readonly cardId: string,
+    private readonly el: CardElements,
+    private readonly store: AppStore,
+    private readonly height: number,
+    private readonly requestFrame: () => void,
+  ) {}
+
+  setVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    if (!visible) this.teardown();
+    this.requestFrame();
+  }
+
+  setOnScreen(onScreen: boolean): void {
+    this.onScreen = onScreen;
+    if (onScreen) this.requestFrame();
+  }
+
+  /** Brings the chart up to date; returns true when it drew. */
+  update(ctx: FrameContext): boolean {
+    const card = ctx.index.cards.get(this.cardId);
+    if (!card || !this.visible) return false;
+    this.card = card;
+    const { state } = ctx;
+    const lines = linesForCard(card, state, state.gpuView);
+    const smoothing = state.smoothing > 0;
+    const log = state.logScale.includes(this.cardId);
+    const structKey = [
+      lines.map((l) => `${l.id}/${l.color}/${l.dash.join(",")}`).join(";"),
+      state.xMode,
+      ctx.theme.key,
+      smoothing,
+      log,
+      this.height,
+    ].join("|");
+    let drew = false;
+    if (this.u === null || structKey !== this.structKey) {
+      this.teardown();
+      this.lines = lines;
+      this.xMode = state.xMode;
+      this.theme = ctx.theme;
+      this.structKey = structKey;
+      this.plotWidth = Math.max(120, Math.floor(this.el.plot.clientWidth));
+      this.u = this.create(card, lines, this.plotWidth, ctx.theme, smoothing, log);
+      this.dataKey = "";
+    }
+    this.lines = lines;
+    let revs = "";
+    for (const line of lines) for (const s of line.series) revs += `${s.rev},`;
+    const u = this.u;
+    const range = ctx.xRange;
+    // Plot area ≈ the card's width less the y axis; decimation needs no more precision.
+    const pixels = Math.max(50, this.plotWidth - 60);
+    // About one bucket (two points) per two pixels: the min/max pairs keep every spike.
+    const bucket = range === null ? 0 : bucketWidth(range.max - range.min, pixels / 2, 1);
+    const dataKey = `${revs}|${ctx.cutoffTime}|${state.smoothing}|${state.gpuView}|${ctx.detailRev}|${bucket}`;
+    const scale = u.scales.x;
+    const rangeChanged = range !== null && (scale?.min !== range.min || scale?.max !== range.max);
+    if (dataKey !== this.dataKey || rangeChanged) {
+      const rebuild = dataKey !== this.dataKey;
+      if (rebuild) {
+        this.data = buildCardData(lines, {
+          xMode: state.xMode,
+          cutoffTime: ctx.cutoffTime,
+          smoothing: state.smoothing,
+          gpuView: state.gpuView,
+          detail: ctx.detail,
+          bucket,
+          decimateAbove: 2 * pixels,
+          decimation: this.decimation,
+        });
+        this.decimation.retain(lines.flatMap((l) => l.series.map((x) => `${x.key}|${state.xMode}`)));
+        this.dataKey = dataKey;
+        this.markerSets = lines.map((line, i) => {
+          const column = (this.data as CardData).rawColumn[i] as number;
+          const nf = (this.data as CardData).aligned.nonFinite[column] ?? { idx: [], value: [] };
+          return { column: column + 1, color: line.color, idx: nf.idx, value: nf.value };
+        });
+      }
+      const data = this.data as CardData;
+      u.batch(() => {
+        if (rebuild) u.setData([data.aligned.x, ...data.aligned.ys] as uPlot.AlignedData, range === null);
+        if (range !== null) u.setScale("x", { min: range.min, max: range.max });
+      });
+      drew = true;
+      this.writeAttributes(lines, data, u);
+    }
+    this.writeLatest(lines, card);
+    return drew;
+  }
+
+  destroy(): void {
+    this.teardown();
+    this.visible = false;
+  }
+
+  private teardown(): void {
+    this.resize?.disconnect();
+    this.resize = null;
+    this.tooltip?.destroy();
+    this.tooltip = null;
+    if (this.u !== null) {
+      this.u.destroy();
+      this.u = null;
+    }
+    this.structKey = "";
+    this.dataKey = "";
+    this.hovering = false;
+    this.decimation = new DecimationCache();
+  }
+
+  private create(card: CardSpec, lines: readonly LineSpec[], width: number, theme: ChartTheme, smoothing: boolean, log: boolean): uPlot {
+    const kiosk = this.store.getState().kiosk;
+    const lineWidth = kiosk ? 2 : 1;
+    const series: uPlot.Series[] = [{ label: this.xMode }];
+    for (const line of lines) {
+      series.push({
+        label: line.label,
+        stroke: smoothing ? `${line.color}40` : line.color,
+        width: smoothing ? 1 : lineWidth,
+        dash: line.dash,
+        spanGaps: false,
+        points: { size: kiosk ? 6 : 4, fill: line.color, stroke: line.color },
+      });
+      if (smoothing) {
+        series.push({ label: `${line.label} (smoothed)`, stroke: line.color, width: lineWidth, dash: line.dash, points: { show: false } });
+      }
+    }
+    const axisFont = theme.font;
+    const opts: uPlot.Options = {
+      width,
+      height: this.height,
+      ms: 1,
+      legend: { show: false },
+      padding: [10, 12, 0, 0],
+      scales: {
+        x: { time: this.xMode === "time", auto: false },
+        y: log ? { auto: true, distr: 3, log: 10 } : { auto: true },
+      },
+      series,
+      axes: [
+        {
+          stroke: theme.axis,
+          font: axisFont,
+          grid: { stroke: theme.grid, width: 1 },
+          ticks: { stroke: theme.grid, width: 1, size: 4 },
+          size: kiosk ? 34 : 26,
+          ...(this.xMode === "step" ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatStep(v, true)) } : {}),
+        },
+        {
+          stroke: theme.axis,
+          font: axisFont,
+          grid: { stroke: theme.grid, width: 1 },
+          ticks: { show: false },
+          values: (_u: uPlot, splits: number[]) => splits.map((v) => formatTick(v, card.unitKind)),
+          size: (_u: uPlot, values: string[] | null) => {
+            const longest = values ? Math.max(...values.map((v) => v.length)) : 4;
+            return Math.ceil(longest * (kiosk ? 8.6 : 6.4) + 14);
+          },
+        },
+      ],
+      cursor: {
+        sync: { key: SYNC_KEY, setSeries: false },
+        drag: { x: true, y: false, setScale: false },
+        points: { size: kiosk ? 9 : 6 },
+        bind: {
+          dblclick: () => () => {
+            setXRange(this.store, null);
+            return null;
+          },
+          mousedown: (_u, _t, handler) => (e: MouseEvent) => {
+            if (e.shiftKey && e.button === 0) {
+              this.startPan(e);
+              return null;
+            }
+            return handler(e);
+          },
+        },
+      },
+      hooks: {
+        setSelect: [(u) => this.onSelect(u)],
+        draw: [(u) => this.theme && drawNonFinite(u, this.markerSets, this.theme)],
+        setCursor: [(u) => this.onCursor(u)],
+      },
+    };
+    const u = new uPlot(opts, [[]], this.el.plot);
+    this.tooltip = new Tooltip(this.el.plot);
+    u.over.addEventListener("mouseenter", () => (this.hovering = true));
+    u.over.addEventListener("mouseleave", () => {
+      this.hovering = false;
+      this.tooltip?.hide();
+    });
+    u.over.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    this.resize = new ResizeObserver(() => {
+      const w = Math.floor(this.el.plot.clientWidth);
+      if (this.u && w > 0 && Math.abs(w - this.u.width) > 1) {
+        this.plotWidth = w;
+        this.u.setSize({ width: w, height: this.height });
+        this.requestFrame();
+      }
+    });
+    this.resize.observe(this.el.plot);
+    return u;
+  }
+
+  private onCursor(u: uPlot): void {
+    if (!this.hovering || !this.tooltip || !this.data || !this.card) return;
+    this.tooltip.show(u, this.lines, this.data, this.xMode, this.card.unitKind, this.card.unit);
+  }
+
+  private onSelect(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width > 4) {
+      const min = u.posToVal(left, "x");
+      const max = u.posToVal(left + width, "x");
+      setXRange(this.store, { min, max });
+    }
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  }
+
+  private currentRange(): XRange | null {
+    const scale = this.u?.scales.x;
+    if (!scale || scale.min == null || scale.max == null) return null;
+    return { min: scale.min, max: scale.max };
+  }
+
+  private startPan(e: MouseEvent): void {
+    const range = this.currentRange();
+    if (!range || !this.u) return;
+    this.panStart = { x: e.clientX, range };
+    const plotWidth = this.u.over.clientWidth || 1;
+    const move = (ev: MouseEvent) => {
+      if (!this.panStart) return;
+      const span = this.panStart.range.max - this.panStart.range.min;
+      const shift = ((ev.clientX - this.panStart.x) / plotWidth) * span;
+      setXRange(this.store, { min: this.panStart.range.min - shift, max: this.panStart.range.max - shift });
+    };
+    const up = () => {
+      this.panStart = null;
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  private onWheel(e: WheelEvent): void {
+    if (!(e.ctrlKey || e.metaKey) || !this.u) return;
+    e.preventDefault();
+    const range = this.currentRange();
+    if (!range) return;
+    const rect = this.u.over.getBoundingClientRect();
+    const at = this.u.posToVal(e.clientX - rect.left, "x");
+    const factor = e.deltaY < 0 ? 0.8 : 1.25;
+    setXRange(this.store, { min: at - (at - range.min) * factor, max: at + (range.max - at) * factor });
+  }
+
+  /** Keyboard zoom and pan for the focused chart (arrows, + / -, 0 or Escape to reset). */
+  handleKey(key: string): boolean {
+    const range = this.currentRange();
+    if (key === "0" || key === "Escape") {
+      setXRange(this.store, null);
+      return true;
+    }
+    if (!range) return false;
+    const span = range.max - range.min;
+    const mid = (range.min + range.max) / 2;
+    switch (key) {
+      case "ArrowLeft":
+        setXRange(this.store, { min: range.min - span * 0.1, max: range.max - span * 0.1 });
+        return true;
+      case "ArrowRight":
+        setXRange(this.store, { min: range.min + span * 0.1, max: range.max + span * 0.1 });
+        return true;
+      case "+":
+      case "=":
+        setXRange(this.store, { min: mid - span * 0.375, max: mid + span * 0.375 });
+        return true;
+      case "-":
+        setXRange(this.store, { min: mid - span * 0.625, max: mid + span * 0.625 });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private writeAttributes(lines: readonly LineSpec[], data: CardData, u: uPlot): void {
+    const root = this.el.root;
+    root.dataset.series = String(lines.length);
+    root.dataset.runs = [...new Set(lines.map((l) => l.runId))].join(",");
+    root.dataset.points = String(data.points);
+    root.dataset.drawnPoints = String(data.drawnPoints);
+    root.dataset.lastStep = Number.isFinite(data.lastStep) ? String(data.lastStep) : "";
+    root.dataset.nonFinite = String(data.nonFinite);
+    const scale = u.scales.x;
+    root.dataset.xMin = scale?.min != null ? String(scale.min) : "";
+    root.dataset.xMax = scale?.max != null ? String(scale.max) : "";
+    root.dataset.drawn = String(Number(root.dataset.drawn ?? "0") + 1);
+  }
+
+  private writeLatest(lines: readonly LineSpec[], card: CardSpec): void {
+    const data = this.data;
+    if (!data) return;
+    // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
+    const shape = lines.map((l, i) => `${l.id}:${data.lastValue[i] === null}`).join(";");
+    if (shape !== this.latestKey) {
+      this.latestKey = shape;
+      this.latestValues = [];
+      const frag = document.createDocumentFragment();
+      lines.forEach((line, i) => {
+        if (data.lastValue[i] === null) return;
+        const chip = document.createElement("span");
+        chip.className = "rw-latest";
+        const dot = document.createElement("span");
+        dot.className = "rw-swatch";
+        dot.style.background = line.color;
+        const label = document.createElement("span");
+        label.className = "rw-latest-label";
+        label.textContent = line.label;
+        const value = document.createElement("span");
+        chip.append(dot, label, value);
+        frag.appendChild(chip);
+        this.latestValues.push({ chip, value, line: i, text: "" });
+      });
+      this.el.latest.replaceChildren(frag);
+    }
+    for (const slot of this.latestValues) {
+      const v = data.lastValue[slot.line] as number;
+      const text = formatValue(v, card.unitKind, card.unit);
+      if (text === slot.text) continue;
+      slot.text = text;
+      slot.value.textContent = text;
+      slot.value.className = Number.isFinite(v) ? "rw-latest-value" : "rw-latest-value rw-nonfinite";
+      slot.chip.title = `${lines[slot.line]?.label ?? ""}: ${text}`;
+    }
+    const first = data.lastValue[0];
+    this.el.root.dataset.lastValue = first != null ? String(first) : "";
+  }
+
+}

@@ -1,0 +1,154 @@
+import { useCallback, useMemo, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+
+import { useApp, useServices } from "../app/services";
+import type { RunInfo } from "../core/types";
+import { selectRuns, setGroupByProject, setRunSearch, toggleRunSelected } from "../store/actions";
+import { isRunSelected } from "../store/uiSlice";
+import { ChevronIcon, CloseIcon, SearchIcon } from "./icons";
+import { RunBadge } from "./RunBadge";
+
+function matches(run: RunInfo, needle: string): boolean {
+  if (needle === "") return true;
+  const hay = `${run.name} ${run.run_id} ${run.project} ${run.tags.join(" ")} ${run.user}`.toLowerCase();
+  return needle.split(/\s+/).every((word) => hay.includes(word));
+}
+
+/** Run badges: search, All / None, grouping by project; collapses to two rows at 100 runs. */
+export function RunBar() {
+  const { store } = useServices();
+  const { runs, runOrder, selection, search, grouped, kiosk } = useApp(
+    useShallow((s) => ({
+      runs: s.runs,
+      runOrder: s.runOrder,
+      selection: s.selection,
+      search: s.runSearch,
+      grouped: s.groupByProject,
+      kiosk: s.kiosk,
+    })),
+  );
+  const [expanded, setExpanded] = useState(false);
+  const onToggle = useCallback((runId: string) => toggleRunSelected(store, runId), [store]);
+  const needle = search.trim().toLowerCase();
+  const shown = useMemo(
+    () =>
+      runOrder
+        .map((id) => runs.get(id))
+        .filter((run): run is RunInfo => run !== undefined && matches(run, needle))
+        .filter((run) => !kiosk || isRunSelected(selection, run.run_id)),
+    [runOrder, runs, needle, kiosk, selection],
+  );
+  const groups = useMemo(() => {
+    if (!grouped) return [{ project: "", runs: shown }];
+    const byProject = new Map<string, RunInfo[]>();
+    for (const run of shown) {
+      const list = byProject.get(run.project);
+      if (list) list.push(run);
+      else byProject.set(run.project, [run]);
+    }
+    return [...byProject.entries()]
+      .sort(([a], [b]) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)))
+      .map(([project, list]) => ({ project, runs: list }));
+  }, [grouped, shown]);
+  const selectedCount = runOrder.filter((id) => isRunSelected(selection, id)).length;
+
+  if (runOrder.length === 0) return null;
+
+  if (kiosk) {
+    return (
+      <div className="flex flex-none flex-wrap gap-2 border-b border-line px-6 py-3" data-testid="run-bar">
+        {shown.map((run) => (
+          <RunBadge key={run.run_id} run={run} selected large onToggle={onToggle} />
+        ))}
+      </div>
+    );
+  }
+
+  const matchedIds = shown.map((run) => run.run_id);
+  return (
+    <div className="flex-none border-b border-line bg-bg px-4 py-2" data-testid="run-bar">
+      <div className="flex items-start gap-3">
+        <div className="flex flex-none items-center gap-1.5 pt-px">
+          <label className="relative flex items-center">
+            <span className="sr-only">Search runs</span>
+            <SearchIcon size={14} className="pointer-events-none absolute left-2 text-muted" />
+            <input
+              type="search"
+              value={search}
+              placeholder="Search runs"
+              onChange={(e) => setRunSearch(store, e.target.value)}
+              className="h-7 w-44 rounded-lg border border-line bg-card pl-7 pr-2 text-xs placeholder:text-muted focus:border-accent focus:outline-none"
+              data-testid="run-search"
+            />
+          </label>
+          <button
+            type="button"
+            className="h-7 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"
+            onClick={() => (needle ? selectRuns(store, matchedIds, true) : selectRuns(store, "all"))}
+            data-testid="runs-all"
+            title={needle ? "Show the runs that match" : "Show every run"}
+          >
+            All
+          </button>
+          <button
+            type="button"
+            className="h-7 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"
+            onClick={() => (needle ? selectRuns(store, matchedIds, false) : selectRuns(store, "none"))}
+            data-testid="runs-none"
+            title={needle ? "Hide the runs that match" : "Hide every run"}
+          >
+            None
+          </button>
+          <button
+            type="button"
+            aria-pressed={grouped}
+            className={`h-7 rounded-lg px-2 text-xs font-medium hover:bg-subtle ${grouped ? "bg-accent-soft text-accent" : "text-muted hover:text-fg"}`}
+            onClick={() => setGroupByProject(store, !grouped)}
+            title="Group runs by project"
+          >
+            By project
+          </button>
+          <span className="ml-1 whitespace-nowrap text-[0.6875rem] text-muted tabular-nums" data-testid="run-count">
+            {selectedCount}/{runOrder.length} shown
+          </span>
+        </div>
+        <div
+          className={`flex min-w-0 flex-1 flex-wrap items-center gap-1.5 ${expanded ? "max-h-[40vh] overflow-y-auto" : "max-h-[3.6rem] overflow-hidden"}`}
+          aria-label="Runs"
+        >
+          {groups.map((group) => (
+            <div key={group.project || "-"} className="contents">
+              {grouped && (
+                <span className="ml-1 mr-0.5 text-[0.6875rem] font-semibold uppercase tracking-wide text-muted">
+                  {group.project || "no project"} <span className="font-normal">{group.runs.length}</span>
+                </span>
+              )}
+              {group.runs.map((run) => (
+                <RunBadge key={run.run_id} run={run} selected={isRunSelected(selection, run.run_id)} onToggle={onToggle} />
+              ))}
+            </div>
+          ))}
+          {shown.length === 0 && (
+            <span className="flex items-center gap-1 text-xs text-muted">
+              No run matches “{search}”
+              <button type="button" className="rounded p-0.5 hover:bg-subtle" aria-label="Clear search" onClick={() => setRunSearch(store, "")}>
+                <CloseIcon size={12} />
+              </button>
+            </span>
+          )}
+        </div>
+        {shown.length > 12 && (
+          <button
+            type="button"
+            aria-expanded={expanded}
+            onClick={() => setExpanded(!expanded)}
+            className="flex h-7 flex-none items-center gap-1 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"
+          >
+            {expanded ? "Less" : `All ${shown.length}`}
+            <ChevronIcon size={14} className={expanded ? "rotate-180" : ""} />
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

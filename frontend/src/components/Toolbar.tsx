@@ -1,0 +1,105 @@
+import { useShallow } from "zustand/react/shallow";
+
+import { useApp, useServices } from "../app/services";
+import { formatStep } from "../core/format";
+import { setGpuView, setPanelFilter, setSmoothing, setXMode, setXRange } from "../store/actions";
+import { cardIndexOf } from "../store/selectors";
+import type { GpuView } from "../store/uiSlice";
+import { ResetIcon, SearchIcon } from "./icons";
+import { Segmented } from "./Segmented";
+
+/** Controls of the chart views: panel filter, x axis, smoothing, GPU aggregation, zoom reset. */
+export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
+  const { store } = useServices();
+  const { xMode, smoothing, gpuView, xRange, filter, hasGpu } = useApp(
+    useShallow((s) => ({
+      xMode: s.xMode,
+      smoothing: s.smoothing,
+      gpuView: s.gpuView,
+      xRange: s.xRange,
+      filter: s.panelFilter,
+      hasGpu: (cardIndexOf(s).byTab.get(s.tab) ?? []).some((c) => c.perDevice),
+    })),
+  );
+  return (
+    <div className="mb-4 flex flex-wrap items-center gap-x-4 gap-y-2">
+      <h1 className="mr-auto text-lg font-semibold tracking-tight" data-testid="tab-title">
+        {title}
+      </h1>
+      {charts && (
+        <>
+          <label className="relative flex items-center">
+            <span className="sr-only">Filter panels</span>
+            <SearchIcon size={14} className="pointer-events-none absolute left-2 text-muted" />
+            <input
+              type="search"
+              value={filter}
+              placeholder="Filter panels"
+              onChange={(e) => setPanelFilter(store, e.target.value)}
+              className="h-8 w-44 rounded-lg border border-line bg-card pl-7 pr-2 text-xs placeholder:text-muted focus:border-accent focus:outline-none"
+            />
+          </label>
+          <div className="flex items-center gap-2 text-xs text-muted">
+            <span>X axis</span>
+            <Segmented
+              label="X axis"
+              testId="x-mode"
+              value={xMode}
+              onChange={(m) => setXMode(store, m)}
+              options={[
+                { value: "step", label: "Step" },
+                { value: "time", label: "Time" },
+              ]}
+            />
+          </div>
+          <label className="flex items-center gap-2 text-xs text-muted">
+            <span>Smoothing</span>
+            <input
+              type="range"
+              min={0}
+              max={0.99}
+              step={0.01}
+              value={smoothing}
+              onChange={(e) => setSmoothing(store, Number(e.target.value))}
+              className="w-24 accent-[var(--rw-accent)]"
+              aria-valuetext={smoothing === 0 ? "off" : smoothing.toFixed(2)}
+              data-testid="smoothing"
+            />
+            <span className="w-7 text-right font-medium tabular-nums text-fg">{smoothing === 0 ? "off" : smoothing.toFixed(2)}</span>
+          </label>
+          {hasGpu && (
+            <div className="flex items-center gap-2 text-xs text-muted">
+              <span>GPUs</span>
+              <Segmented<GpuView>
+                label="GPU series"
+                testId="gpu-view"
+                value={gpuView}
+                onChange={(v) => setGpuView(store, v)}
+                options={[
+                  { value: "device", label: "Each" },
+                  { value: "mean", label: "Mean" },
+                  { value: "max", label: "Max" },
+                ]}
+              />
+            </div>
+          )}
+          {xRange !== null && (
+            <button
+              type="button"
+              onClick={() => setXRange(store, null)}
+              data-testid="reset-zoom"
+              className="flex h-8 items-center gap-1.5 rounded-lg border border-accent/40 bg-accent-soft px-2.5 text-xs font-medium text-accent hover:border-accent"
+              title="Back to the full range (double-click a chart does the same)"
+            >
+              <ResetIcon size={14} />
+              {xMode === "step"
+                ? `Steps ${formatStep(xRange.min, true)}–${formatStep(xRange.max, true)}`
+                : "Zoomed"}
+              <span className="opacity-70">· reset</span>
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+"""backend/embedded/compression.py: request bodies decoded chunk by chunk, responses encoded."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import lz4.frame
+import pytest
+import zstandard
+
+from backend.embedded.compression import choose_encoding, decoder_for, encode
+from backend.embedded.errors import EngineError
+
+PAYLOAD = b"".join(b"%d\tmetric.loss\t%f\n" % (i, 1 / (i + 1)) for i in range(20_000))
+
+
+def _frames(compress_one: object, blocks: int = 3) -> bytes:
+    size = len(PAYLOAD) // blocks + 1
+    return b"".join(compress_one(PAYLOAD[i:i + size]) for i in range(0, len(PAYLOAD), size))  # type: ignore[operator]
+
+
+ENCODED = {
+    "gzip": gzip.compress(PAYLOAD),
+    "deflate": zlib.compress(PAYLOAD),
+    "zstd": zstandard.ZstdCompressor().compress(PAYLOAD),
+    "lz4": lz4.frame.compress(PAYLOAD),
+    # clickhouse-connect compresses each insert block separately: several frames in a row
+    "zstd-frames": _frames(zstandard.ZstdCompressor().compress),
+    "lz4-frames": _frames(lz4.frame.compress),
+    "gzip-members": _frames(gzip.compress),
+    "identity": PAYLOAD,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODED))
+@pytest.mark.parametrize("chunk_size", [7, 1000, 1 << 20])
+def test_decoder_when_fed_in_chunks_then_restores_payload(name: str, chunk_size: int) -> None:
+    data = ENCODED[name]
+    decoder = decoder_for(name.split("-")[0])
+    out = bytearray()
+    for i in range(0, len(data), chunk_size):
+        out += decoder.decode(data[i:i + chunk_size])
+    out += decoder.flush()
+    assert bytes(out) == PAYLOAD
+
+
+def test_decoder_when_gzip_is_truncated_then_flush_fails() -> None:
+    decoder = decoder_for("gzip")
+    decoder.decode(ENCODED["gzip"][:100])
+    with pytest.raises(zlib.error):
+        decoder.flush()
+
+
+def test_decoder_when_encoding_unknown_then_unknown_compression_method() -> None:
+    with pytest.raises(EngineError) as info:
+        decoder_for("snappy")
+    assert info.value.code == 89
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        ("lz4,zstd,br,gzip,deflate", "lz4"),
+        ("gzip, deflate", "gzip"),
+        ("br;q=1.0, zstd", "zstd"),
+        ("identity", None),
+        (None, None),
+    ],
+)
+def test_choose_encoding_table(accept: str | None, chosen: str | None) -> None:
+    assert choose_encoding(accept) == chosen
+
+
+@pytest.mark.parametrize("name", ["gzip", "deflate", "zstd", "lz4"])
+def test_encode_when_decoded_then_same_bytes(name: str) -> None:
+    decoder = decoder_for(name)
+    assert decoder.decode(encode(PAYLOAD, name)) + decoder.flush() == PAYLOAD
