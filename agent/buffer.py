@@ -1,9 +1,12 @@
 """The bounded, columnar in-memory buffer that `Run.log()` appends to.
 
 Per call it stores the wall-clock time, the step and the schema id (see registry.py); per
-point only the float value. The arrays grow in place (no per-call objects for the garbage
-collector to chase), under a lock that only ever guards appends and swaps: the writer thread
-takes whole chunks under it and encodes and sends them after releasing it.
+point only the float value. The hot path is one dict lookup of the call's key tuple (which
+yields the schema id and a `struct` packer for that many doubles), one `pack(*values)` outside
+the lock (which converts every value in C, or raises for a non-number), and four appends to
+typed arrays under the lock: no per-call objects for the garbage collector to chase. The lock
+only ever guards appends and swaps: the writer thread takes whole chunks under it and encodes
+and sends them after releasing it.
 
 A chunk is sealed when it holds `chunk_points` points, which also wakes the writer. When the
 sealed chunks exceed `capacity` points (the writer cannot keep up, or has stalled), the oldest
@@ -67,7 +70,6 @@ class PointBuffer:
         self._sealed: deque[Chunk] = deque()
         self._sealed_points = 0
         self._next_step = 0
-        self.appended = 0  # points accepted, ever (sealed chunks add theirs when sealed)
         self.dropped = 0  # points dropped because the buffer was full
 
     # -- the hot path -------------------------------------------------------------------
@@ -218,7 +220,6 @@ class PointBuffer:
         self._chunk = Chunk()
         self._sealed.append(chunk)
         self._sealed_points += chunk.points
-        self.appended += chunk.points
         while self._sealed_points > self.capacity and len(self._sealed) > 1:
             oldest = self._sealed.popleft()
             self._sealed_points -= oldest.points
@@ -230,7 +231,6 @@ class PointBuffer:
         with self._lock:
             if self._chunk.points:
                 self._sealed.append(self._chunk)
-                self.appended += self._chunk.points
                 self._chunk = Chunk()
             chunks = list(self._sealed)
             self._sealed.clear()

@@ -83,6 +83,24 @@ class Run:
         transport_factory: Callable[[], Transport] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
+        """Start the run: resolve settings, write the 'running' row, start the threads.
+
+        run_id: else RUNWATCH_RUN_ID, else a new random id. host/port/database/user/password/
+        protocol: where ClickHouse is (else CH_HOST, CH_PORT, ...). rank: else RANK, else
+        torch.distributed's rank if initialised, else 0. device: the GPU the training metrics
+        belong to (else LOCAL_RANK when set, else 65535). hostname: else this machine's.
+
+        Tunables: flush_interval (s between sends), batch_size (points that wake the writer
+        early), max_batch_points (per insert), buffer_capacity (points held in memory; beyond,
+        the oldest are dropped and counted), spool/spool_dir/spool_max_bytes/spool_after (disk
+        spool, default ~/.cache/runwatch/spool or RUNWATCH_SPOOL_DIR, 1 GiB, after 3 s of outage),
+        retry_max (s, backoff cap), async_insert (None: for small batches), compression (None,
+        'lz4', 'zstd', 'gzip'), insert_timeout (s), system_metrics (default: on in local rank 0
+        or a single process), system_interval (s), collectors (replace the default psutil +
+        NVML ones), exit_timeout (s given to the flush at interpreter exit), register_run
+        (write the runs row; default: rank 0 only), transport_factory (tests), environ (the
+        environment to read instead of os.environ).
+        """
         env = os.environ if environ is None else environ
         self.identity = resolve_identity(env, run_id=run_id, host=hostname, rank=rank, device=device)
         self.target = resolve_target(

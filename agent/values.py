@@ -1,10 +1,10 @@
 """What may be logged: metric names and values, and the once-per-key warnings about the rest.
 
-The hot path (`PointBuffer.append`) converts values with `array('d').extend`, which accepts
-exactly what C's `PyFloat_AsDouble` accepts: Python ints, floats and bools, numpy scalars,
-0-d torch tensors (anything with `__float__` or `__index__`). `coerce_value` is the same rule
-for the slow path, so a value is accepted or refused the same way on both paths. NaN and ±Inf
-are numbers and are kept as they are.
+The hot path (`PointBuffer.append`) converts values with `struct.pack("<Nd", ...)`, which
+accepts exactly what C's `PyFloat_AsDouble` accepts: Python ints, floats and bools, numpy
+scalars, 0-d torch tensors (anything with `__float__` or `__index__`), never a string.
+`coerce_value` is the same rule for the slow path, so a value is accepted or refused the same
+way on both paths. NaN and ±Inf are numbers and are kept as they are.
 """
 
 from __future__ import annotations

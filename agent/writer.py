@@ -83,6 +83,7 @@ class Writer:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._abandoned = False  # stop() gave up on the thread and spooled its batches
         self._deadline = float("inf")
 
         self._submitted: deque[Batch] = deque()
@@ -142,7 +143,10 @@ class Writer:
         self._stopping = True
         self._wake.set()
         thread.join(budget)
-        return not thread.is_alive()
+        if thread.is_alive():  # stuck in an insert that does not return: take over
+            self._abandon()
+            return False
+        return True
 
     def pending_points(self) -> int:
         return sum(batch.points for _, batch in list(self._pending))
@@ -174,7 +178,7 @@ class Writer:
                 self._wake.clear()
                 stopping = self._stopping
                 self._cycle(final=stopping)
-                if stopping and not self._pending and not self._submitted:
+                if self._abandoned or (stopping and not self._pending and not self._submitted):
                     break
         except Exception:  # a bug here must not kill training; say it loudly once
             log.exception("runwatch writer thread failed; points logged from now on are lost")
@@ -189,6 +193,8 @@ class Writer:
         if ticket > 0 and (not self._barriers or self._barriers[-1][0] < ticket):
             self._barriers.append((ticket, self._last_id))
         self._deliver(final=final)
+        if self._abandoned:
+            return
         self._settle_barriers()
 
     def _take_in(self) -> None:
@@ -205,6 +211,8 @@ class Writer:
         now = self._clock()
         if now >= self._retry_at or final:
             self._send_in_order(final=final)
+        if self._abandoned:
+            return
         if final:  # stopping: what ClickHouse did not take by the deadline goes to disk
             self._spool_pending(keep_bytes=0)
             return
@@ -225,7 +233,7 @@ class Writer:
                 return
             spooled = self._spool_head()
             if spooled is not None:
-                if not self._send(spooled):
+                if not self._send(spooled) or self._abandoned:
                     return
                 assert self.spool is not None
                 self.spool.pop()
@@ -234,7 +242,7 @@ class Writer:
             if not self._pending:
                 return
             batch_id, batch = self._pending[0]
-            if not self._send(batch):
+            if not self._send(batch) or self._abandoned:
                 return
             self._pending.popleft()
             self._pending_bytes -= batch.size
@@ -301,11 +309,40 @@ class Writer:
                 self._flushed = max(self._flushed, settled)
                 self._cond.notify_all()
 
+    def _abandon(self) -> None:
+        """From stop(), when the thread is stuck in an insert past the deadline: spool what it
+        holds and what is still buffered. The stuck insert may still land; the batch's token
+        makes the later replay of its spooled copy a no-op then."""
+        self._abandoned = True
+        batches = [batch for _, batch in list(self._pending)] + list(self._submitted)
+        try:
+            batches += self._source()
+        except Exception:
+            log.exception("runwatch: could not take the last buffered points")
+        points = sum(batch.points for batch in batches)
+        if self.spool is None:
+            self.stats.dropped_points += points
+        else:
+            for batch in batches:
+                try:
+                    self.stats.dropped_points += self.spool.put(batch)
+                    self.stats.spooled_points += batch.points
+                except (OSError, SpoolError):
+                    self.stats.dropped_points += batch.points
+            self.spool.close()
+        self._pending.clear()
+        self._submitted.clear()
+        self._pending_bytes = 0
+        log.warning("runwatch: ClickHouse did not answer before the deadline; %d points %s",
+                    points, "spooled" if self.spool is not None else "dropped")
+        with self._cond:
+            self._cond.notify_all()
+
     def _close(self) -> None:
         if self._transport is not None:
             self._transport.close()
             self._transport = None
-        if self.spool is not None:
+        if self.spool is not None and not self._abandoned:
             self.spool.close()
         with self._cond:
             self._cond.notify_all()

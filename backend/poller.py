@@ -60,6 +60,7 @@ class PollerStatus:
     metrics_ms_p50: float | None  # the metrics poll alone (no runs poll, no backfill)
     metrics_ms_p95: float | None
     recent_keys: int
+    catch_ups: int  # polls that found too many points and reloaded runs instead
 
 
 class Poller:
@@ -71,8 +72,10 @@ class Poller:
         self._pool = pool or ClientPool(settings)
         self._recent = RecentKeys()
         self._read_counts: dict[int, int] = {}  # ingested_at (ms) -> points read at it
+        self._catch_ups = 0
         self._loaded: set[str] = set()
         self._evicted_for_memory: set[str] = set()
+        self._pending: list[str] = []  # runs of the horizon waiting for their backfill
         self._watermark: int | None = None
         self._schema_done = not settings.apply_schema
         self._thread: threading.Thread | None = None
@@ -133,9 +136,11 @@ class Poller:
             running=self._thread is not None and self._thread.is_alive(),
             clickhouse_ok=self._ok, last_error=self._last_error, last_poll=self._last_poll,
             last_runs_poll=self._last_runs_poll, watermark_ms=self._watermark,
-            backfilled=self._watermark is not None, consecutive_failures=self._failures,
+            backfilled=self._watermark is not None and not self._pending,
+            consecutive_failures=self._failures,
             cycles=self._completed_cycles, cycle_ms_p50=cycles[0], cycle_ms_p95=cycles[1],
             metrics_ms_p50=metrics[0], metrics_ms_p95=metrics[1], recent_keys=len(self._recent),
+            catch_ups=self._catch_ups,
         )
 
     # --- the loop ---------------------------------------------------------------------------
@@ -174,12 +179,16 @@ class Poller:
                 self._wake.wait(wait)
 
     def run_cycle(self) -> None:
-        """One metrics poll (plus the runs poll when due, and setup on the first success)."""
+        """One metrics poll, preceded when due by the runs poll or by one backfill batch."""
         if not self._schema_done:
             ensure_schema(self._settings)
             self._schema_done = True
         if self._watermark is None:
-            self._initial_backfill()
+            self._start()
+        if self._pending:
+            batch = self._pending[:self._settings.backfill_batch_runs]
+            self._backfill(batch, self._watermark)
+            del self._pending[:len(batch)]
         elif time.monotonic() >= self._next_runs_poll:
             self._refresh_runs()
         began = time.monotonic()
@@ -189,14 +198,14 @@ class Poller:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _initial_backfill(self) -> None:
+    def _start(self) -> None:
+        """Queue the horizon for backfill, most recently active runs first, one batch per
+        cycle: live points of loaded runs keep flowing while a large history loads."""
         cutoff = int(self._pool.query(*queries.server_now()).result_rows[0][0])
-        runs = self._refresh_runs(backfill_missing=False)
-        self._backfill([r["run_id"] for r in runs if r["point_count"] > 0], cutoff)
-        if not self._stop.is_set():
-            self._watermark = cutoff
+        self._refresh_runs()
+        self._watermark = cutoff
 
-    def _refresh_runs(self, backfill_missing: bool = True) -> list[dict[str, Any]]:
+    def _refresh_runs(self) -> list[dict[str, Any]]:
         s = self._settings
         result = self._pool.query(*queries.runs_horizon(
             s.cache_horizon_runs, int(s.cache_horizon_days * 86_400_000),
@@ -210,11 +219,10 @@ class Poller:
             self._loaded -= gone
             self._publish(self._cache.commit())
         self._evicted_for_memory &= horizon
-        if backfill_missing and self._watermark is not None:
-            missing = [r["run_id"] for r in runs if r["point_count"] > 0
-                       and r["run_id"] not in self._loaded
-                       and r["run_id"] not in self._evicted_for_memory]
-            self._backfill(missing, self._watermark)
+        queued = set(self._pending)
+        self._pending = [run_id for run_id in self._pending if run_id in horizon] + [
+            r["run_id"] for r in runs if r["point_count"] > 0 and r["run_id"] not in self._loaded
+            and r["run_id"] not in queued and r["run_id"] not in self._evicted_for_memory]
         self._last_runs_poll = time.time()
         self._next_runs_poll = time.monotonic() + s.runs_poll_interval_sec
         return runs
@@ -223,7 +231,7 @@ class Poller:
         """Load whole runs (history reduced on the server), in batches, each published."""
         layout = self._cache.layout
         overlap = int(self._settings.poll_overlap_sec * 1000)
-        ordered = sorted(set(run_ids))
+        ordered = list(dict.fromkeys(run_ids))
         size = self._settings.backfill_batch_runs
         for i in range(0, len(ordered), size):
             if self._stop.is_set():
@@ -237,6 +245,8 @@ class Poller:
             remember_stored(self._cache, self._recent, seen)
             self._loaded.update(batch)
             self._evicted_for_memory.difference_update(batch)
+            pending = set(batch)
+            self._pending = [run_id for run_id in self._pending if run_id not in pending]
             self._publish(self._cache.commit())
 
     def _poll_metrics(self) -> None:
@@ -251,17 +261,19 @@ class Poller:
         stored = {int(ing): int(n) for ing, n, _ in counts}
         unread = sorted(ing for ing, n in stored.items() if self._read_counts.get(ing) != n)
         if sum(stored[ing] for ing in unread) > s.poll_max_rows:
-            self._catch_up(since)
+            self._catch_up(since, stored)
             return
         newest = max(stored)
         if unread:
             rows = self._pool.query_np(*queries.points_stored_at(since, unread, s.poll_max_rows))
             seen_runs = {str(r) for r in np.unique(rows["run_id"])} if len(rows) else set()
-            new_runs = seen_runs - self._loaded
-            if new_runs:
-                self._refresh_runs(backfill_missing=False)
+            # points of runs not loaded yet come with their backfill, not from these rows
+            not_loaded = frozenset(seen_runs - self._loaded)
+            new_runs = not_loaded - set(self._pending)
+            if new_runs:  # a run that started (or woke up) just now: load it at once
+                self._refresh_runs()
                 self._backfill(new_runs, max(unread))
-            ingest_points(self._cache, self._recent, rows, skip_runs=frozenset(new_runs))
+            ingest_points(self._cache, self._recent, rows, skip_runs=not_loaded)
             self._read_counts.update((ing, stored[ing]) for ing in unread)
             self._publish(self._cache.commit())
             self._enforce_memory_budget(protect=seen_runs)
@@ -271,18 +283,21 @@ class Poller:
         if len(self._read_counts) > len(stored):
             self._read_counts = {ing: n for ing, n in self._read_counts.items() if ing > floor}
 
-    def _catch_up(self, since: int) -> None:
+    def _catch_up(self, since: int, stored: dict[int, int]) -> None:
         """Too many new points for one poll: reload the runs concerned from the server."""
+        self._catch_ups += 1
         runs = [str(row[0]) for row in self._pool.query(*queries.runs_stored_since(since)).result_rows]
         cutoff = int(self._pool.query(*queries.server_now()).result_rows[0][0])
         log.info("%d runs stored more than %d points since the last poll; reloading them",
                  len(runs), self._settings.poll_max_rows)
         if set(runs) - self._loaded:
-            self._refresh_runs(backfill_missing=False)
-        self._backfill(runs, cutoff)
+            self._refresh_runs()
+        self._backfill([r for r in runs if r not in self._pending or r in self._loaded], cutoff)
         if not self._stop.is_set():
             assert self._watermark is not None
             self._watermark = max(self._watermark, cutoff)
+            # the backfill holds everything stored up to the cutoff
+            self._read_counts.update((ing, n) for ing, n in stored.items() if ing <= cutoff)
 
     def _enforce_memory_budget(self, protect: Iterable[str]) -> None:
         removed = self._cache.evict_over_budget(protect)

@@ -99,6 +99,8 @@ def backfill(run_ids: Sequence[str], cutoff_ms: int, tail: int, buckets: int) ->
     `w` consecutive points (w a power of two so that about `buckets` buckets remain), each
     bucket summarised by its min point, max point and first NaN point — the same rule the
     cache applies (backend/series.py), so live points continue the buckets seamlessly.
+    Rows come grouped by series (ordered by a hash of the key: sorting by the strings costs
+    more than the whole aggregation) and in series order within a series.
     """
     key = "run_id, metric, host, rank, device"
     sql = f"""
@@ -123,7 +125,7 @@ FROM
 )
 GROUP BY {key}, b
 )
-ORDER BY {key}, rn0"""
+ORDER BY cityHash64({key}), rn0"""
     return Query(sql, {"runs": list(run_ids), "cutoff": cutoff_ms, "tail": tail,
                        "buckets": buckets})
 

@@ -12,7 +12,8 @@
 -- granule, which is what DoubleDelta needs.
 --
 -- Codecs: DoubleDelta on step and the two time columns (they grow by near-constant strides),
--- ZSTD(1) on value and on what DoubleDelta leaves; measured in BENCHMARKS.md.
+-- Gorilla on value (neighbouring values of a curve share sign, exponent and leading mantissa
+-- bits), ZSTD(1) on what each leaves; measured against alternatives in BENCHMARKS.md.
 --
 -- ingested_at is the server's clock at insert time. The dashboard's poller asks "what was
 -- stored since my last poll" with it, so a point that arrives late (a replayed spool, a
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS metric_points
     device      UInt16 DEFAULT 65535,
     step        UInt64 DEFAULT 0 CODEC(DoubleDelta, ZSTD(1)),
     metric      LowCardinality(String),
-    value       Float64 CODEC(ZSTD(1)),
+    value       Float64 CODEC(Gorilla, ZSTD(1)),
     unit        LowCardinality(String) DEFAULT '',
     tags_json   String DEFAULT '' CODEC(ZSTD(1)),
     ingested_at DateTime64(3) DEFAULT now64(3) CODEC(DoubleDelta, ZSTD(1)),

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS metric_points_local ON CLUSTER '{cluster}'
     device      UInt16 DEFAULT 65535,
     step        UInt64 DEFAULT 0 CODEC(DoubleDelta, ZSTD(1)),
     metric      LowCardinality(String),
-    value       Float64 CODEC(ZSTD(1)),
+    value       Float64 CODEC(Gorilla, ZSTD(1)),
     unit        LowCardinality(String) DEFAULT '',
     tags_json   String DEFAULT '' CODEC(ZSTD(1)),
     ingested_at DateTime64(3) DEFAULT now64(3) CODEC(DoubleDelta, ZSTD(1)),

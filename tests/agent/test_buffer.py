@@ -166,3 +166,24 @@ def test_reset_after_fork_when_called_then_parent_points_forgotten() -> None:
     log(buffer, {"a": 1.0}, step=0)
     buffer.reset_after_fork()
     assert buffer.take() == []
+
+
+class TensorLike:
+    """Behaves like a torch tensor for float(): 0-d converts, more elements raise."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = values
+
+    def __float__(self) -> float:
+        if len(self.values) != 1:
+            raise RuntimeError("a Tensor with 2 elements cannot be converted to Scalar")
+        return self.values[0]
+
+
+def test_append_when_tensor_like_values_then_scalars_kept_and_vectors_warned() -> None:
+    buffer = make_buffer()
+    log(buffer, {"loss": TensorLike(0.5)}, step=0)
+    log(buffer, {"loss": TensorLike(0.25)}, step=1)  # hot path
+    with pytest.warns(MetricWarning, match="TensorLike is not a number"):
+        log(buffer, {"loss": TensorLike(1.0, 2.0)}, step=2)
+    assert points(buffer) == [(0, "loss", 0.5), (1, "loss", 0.25)]

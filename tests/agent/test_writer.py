@@ -165,3 +165,32 @@ def test_submit_when_run_row_queued_then_delivered_before_flush_returns(
 def test_flush_when_thread_not_running_then_false(source: Source, transport: RecordingTransport) -> None:
     writer = make_writer(source, transport, None)
     assert writer.flush(0.1) is False
+
+
+def test_stop_when_insert_hangs_past_deadline_then_everything_spooled_by_stop(
+    source: Source, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    class Hangs(RecordingTransport):
+        def insert(self, batch: Batch) -> None:
+            super().insert(batch)
+            release.wait(30)  # a server that accepted the request and never answers
+
+    hanging = Hangs()
+    spool = Spool(tmp_path / "spool", max_bytes=1 << 20)
+    writer = Writer(source, lambda: hanging, spool=spool, flush_interval=0.02)
+    writer.start()
+    source.add()
+    assert wait_until(lambda: len(hanging.attempts) == 1, 5)
+    source.add()
+    assert writer.stop(0.3) is False
+    release.set()
+    again = Spool(tmp_path / "spool", max_bytes=1 << 20).open()
+    tokens = []
+    while (item := again.oldest()) is not None:
+        tokens.append(item.token)
+        again.pop()
+    again.close()
+    assert tokens == ["b0001", "b0002"]  # the stuck one too: its token makes a replay harmless
+    assert writer.stats.spooled_points == 20

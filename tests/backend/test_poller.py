@@ -131,7 +131,9 @@ def test_more_points_than_a_poll_takes_are_reloaded_from_the_server(harness: Har
     assert pts.step[-1] == 5009 and len(pts) <= 2000
     insert_points(harness.client, loss_rows("r1", 3, start=5010))
     harness.cycle()
+    harness.cycle()
     assert harness.series("r1", "train/loss").step[-1] == 5012
+    assert harness.poller.status().catch_ups == 1  # the reloaded points are not read again
 
 
 def test_runs_meta_reports_stale_for_a_silent_running_run(harness: Harness) -> None:

@@ -286,7 +286,9 @@ class SSEClient:
                 if ids:
                     self.last_id = ids[-1]
                 tail = data[-300:]
-                if until_step is not None and until_step in self.arrived:
+                # done once the frame that carried the step is complete
+                if until_step is not None and until_step in self.arrived \
+                        and data.endswith(b"\n\n\r\n"):
                     return
         finally:
             writer.close()

@@ -51,20 +51,43 @@ def grid_snapshot(runs: int, metrics: int, points: int) -> dict[str, Any]:
     series = []
     for r in range(runs):
         run_id = f"run-{r:02d}"
-        run_infos.append({
-            "run_id": run_id, "project": "bench", "name": f"bench-{r:02d}", "status": "running",
-            "is_active": True, "start_time": T0 + r, "last_event_time": T0 + points * 1000,
-            "latest_step": points - 1, "config": {"total_steps": points * 2}, "tags": [],
-            "hosts": ["h"], "user": "bench", "git_commit": "", "point_count": metrics * points,
-        })
+        run_infos.append(
+            {
+                "run_id": run_id,
+                "project": "bench",
+                "name": f"bench-{r:02d}",
+                "status": "running",
+                "is_active": True,
+                "start_time": T0 + r,
+                "last_event_time": T0 + points * 1000,
+                "latest_step": points - 1,
+                "config": {"total_steps": points * 2},
+                "tags": [],
+                "hosts": ["h"],
+                "user": "bench",
+                "git_commit": "",
+                "point_count": metrics * points,
+            }
+        )
         for m in range(metrics):
             scale = 1 + rng.random()
-            values = [round(scale * math.exp(-s / 700) + 0.05 * rng.random(), 6) for s in range(points)]
-            series.append({
-                "run_id": run_id, "metric": f"train/metric_{m:02d}", "host": "h", "rank": 0,
-                "device": 65535, "unit": "", "step": list(range(points)),
-                "time": [T0 + s * 1000 for s in range(points)], "value": values, "replace": False,
-            })
+            values = [
+                round(scale * math.exp(-s / 700) + 0.05 * rng.random(), 6) for s in range(points)
+            ]
+            series.append(
+                {
+                    "run_id": run_id,
+                    "metric": f"train/metric_{m:02d}",
+                    "host": "h",
+                    "rank": 0,
+                    "device": 65535,
+                    "unit": "",
+                    "step": list(range(points)),
+                    "time": [T0 + s * 1000 for s in range(points)],
+                    "value": values,
+                    "replace": False,
+                }
+            )
     return {"version": 1, "max_points": points, "runs": run_infos, "series": series}
 
 
@@ -75,9 +98,16 @@ def grid_delta(runs: int, metrics: int, points: int) -> Any:
         step = points + i
         return [
             {
-                "run_id": f"run-{r:02d}", "metric": f"train/metric_{m:02d}", "host": "h", "rank": 0,
-                "device": 65535, "unit": "", "step": [step], "time": [T0 + step * 1000],
-                "value": [round(math.exp(-step / 700) + 0.05 * rng.random(), 6)], "replace": False,
+                "run_id": f"run-{r:02d}",
+                "metric": f"train/metric_{m:02d}",
+                "host": "h",
+                "rank": 0,
+                "device": 65535,
+                "unit": "",
+                "step": [step],
+                "time": [T0 + step * 1000],
+                "value": [round(math.exp(-step / 700) + 0.05 * rng.random(), 6)],
+                "replace": False,
             }
             for r in range(runs)
             for m in range(metrics)
@@ -94,15 +124,40 @@ def big_snapshot(points: int) -> dict[str, Any]:
         value += rng.gauss(0, 1)
         values.append(round(value, 4))
     return {
-        "version": 1, "max_points": points,
-        "runs": [{"run_id": "big", "project": "bench", "name": "big", "status": "running",
-                  "is_active": True, "start_time": T0, "last_event_time": T0 + points * 100,
-                  "latest_step": points - 1, "config": {}, "tags": [], "hosts": ["h"],
-                  "user": "bench", "git_commit": "", "point_count": points}],
-        "series": [{"run_id": "big", "metric": "train/loss", "host": "h", "rank": 0,
-                    "device": 65535, "unit": "", "step": list(range(points)),
-                    "time": [T0 + s * 100 for s in range(points)], "value": values,
-                    "replace": False}],
+        "version": 1,
+        "max_points": points,
+        "runs": [
+            {
+                "run_id": "big",
+                "project": "bench",
+                "name": "big",
+                "status": "running",
+                "is_active": True,
+                "start_time": T0,
+                "last_event_time": T0 + points * 100,
+                "latest_step": points - 1,
+                "config": {},
+                "tags": [],
+                "hosts": ["h"],
+                "user": "bench",
+                "git_commit": "",
+                "point_count": points,
+            }
+        ],
+        "series": [
+            {
+                "run_id": "big",
+                "metric": "train/loss",
+                "host": "h",
+                "rank": 0,
+                "device": 65535,
+                "unit": "",
+                "step": list(range(points)),
+                "time": [T0 + s * 100 for s in range(points)],
+                "value": values,
+                "replace": False,
+            }
+        ],
     }
 
 
@@ -128,9 +183,16 @@ def first_render(page: Page) -> dict[str, Any]:
     return result
 
 
-def bench_grid(browser: Any, runs: int, metrics: int, points: int, deltas: int, interval: float) -> dict[str, float]:
-    stub = StubServer(DIST, lambda: grid_snapshot(runs, metrics, points), grid_delta(runs, metrics, points),
-                      delta_interval=interval, max_deltas=deltas + 20)
+def bench_grid(
+    browser: Any, runs: int, metrics: int, points: int, deltas: int, interval: float
+) -> dict[str, float]:
+    stub = StubServer(
+        DIST,
+        lambda: grid_snapshot(runs, metrics, points),
+        grid_delta(runs, metrics, points),
+        delta_interval=interval,
+        max_deltas=deltas + 20,
+    )
     t = time.perf_counter()
     stub.snapshot_bytes()
     build_s = time.perf_counter() - t
@@ -153,7 +215,9 @@ def bench_grid(browser: Any, runs: int, metrics: int, points: int, deltas: int, 
         work = [(t["appliedAt"] - t["receivedAt"]) + t["drawWork"] for t in timings]
         apply = [t["appliedAt"] - t["receivedAt"] for t in timings]
         draw = [t["drawWork"] for t in timings]
-        frames: list[dict[str, Any]] = page.evaluate("() => window.__runwatch.perf.frames.filter((f) => f.charts > 0)")
+        frames: list[dict[str, Any]] = page.evaluate(
+            "() => window.__runwatch.perf.frames.filter((f) => f.charts > 0)"
+        )
         frame_ms = [f["ms"] for f in frames]
         latency = [t["frameAt"] - t["receivedAt"] for t in timings]
         charts = statistics.median(t["charts"] for t in timings)
@@ -161,16 +225,36 @@ def bench_grid(browser: Any, runs: int, metrics: int, points: int, deltas: int, 
         page.close()
     finally:
         stub.stop()
-    print(f"\n[1] {runs} runs x {metrics} charts x {points} points  (source: local stub SSE endpoint)")
-    print(f"    snapshot: {fr['bytes'] / 2**20:.1f} MiB JSON (stub built it in {build_s:.1f} s, not counted)")
-    print(f"    cards: {fr['cards']} in the tab, {fr['onScreen']} on screen at {VIEWPORT['width']}x{VIEWPORT['height']}")
-    print(f"    first render after the snapshot: {first_ms:.0f} ms  (of which JSON.parse + store: {parse_apply_ms:.0f} ms)  target < 1000 ms")
-    print(f"    deltas measured: {len(timings)} (600 series, 1 point each, every {interval} s); charts redrawn per delta: {charts:.0f}")
-    print(f"    delta applied + drawn (work):   p50 {pct(work, 50):.1f} ms  p95 {pct(work, 95):.1f} ms  max {max(work):.1f} ms  target p95 < 16 ms")
-    print(f"      of which parse + apply:       p50 {pct(apply, 50):.1f} ms  p95 {pct(apply, 95):.1f} ms")
-    print(f"      of which chart redraw:        p50 {pct(draw, 50):.1f} ms  p95 {pct(draw, 95):.1f} ms")
-    print(f"    received -> painted frame (incl. waiting for vsync): p50 {pct(latency, 50):.1f} ms  p95 {pct(latency, 95):.1f} ms")
-    print(f"    chart work per animation frame (budget 10 ms, then the rest next frame): p50 {pct(frame_ms, 50):.1f} ms  p95 {pct(frame_ms, 95):.1f} ms")
+    print(
+        f"\n[1] {runs} runs x {metrics} charts x {points} points  (source: local stub SSE endpoint)"
+    )
+    print(
+        f"    snapshot: {fr['bytes'] / 2**20:.1f} MiB JSON (stub built it in {build_s:.1f} s, not counted)"
+    )
+    print(
+        f"    cards: {fr['cards']} in the tab, {fr['onScreen']} on screen at {VIEWPORT['width']}x{VIEWPORT['height']}"
+    )
+    print(
+        f"    first render after the snapshot: {first_ms:.0f} ms  (of which JSON.parse + store: {parse_apply_ms:.0f} ms)  target < 1000 ms"
+    )
+    print(
+        f"    deltas measured: {len(timings)} (600 series, 1 point each, every {interval} s); charts redrawn per delta: {charts:.0f}"
+    )
+    print(
+        f"    delta applied + drawn (work):   p50 {pct(work, 50):.1f} ms  p95 {pct(work, 95):.1f} ms  max {max(work):.1f} ms  target p95 < 16 ms"
+    )
+    print(
+        f"      of which parse + apply:       p50 {pct(apply, 50):.1f} ms  p95 {pct(apply, 95):.1f} ms"
+    )
+    print(
+        f"      of which chart redraw:        p50 {pct(draw, 50):.1f} ms  p95 {pct(draw, 95):.1f} ms"
+    )
+    print(
+        f"    received -> painted frame (incl. waiting for vsync): p50 {pct(latency, 50):.1f} ms  p95 {pct(latency, 95):.1f} ms"
+    )
+    print(
+        f"    chart work per animation frame (budget 10 ms, then the rest next frame): p50 {pct(frame_ms, 50):.1f} ms  p95 {pct(frame_ms, 95):.1f} ms"
+    )
     if heap:
         print(f"    JS heap after the deltas: {heap / 2**20:.0f} MiB")
     return {"first_ms": first_ms, "delta_p95": pct(work, 95)}
@@ -219,15 +303,23 @@ def bench_big(browser: Any, points: int, frames: int) -> dict[str, float]:
         stub.stop()
     work, intervals = result["work"], result["intervals"]
     print(f"\n[2] one series of {points:,} points  (source: local stub SSE endpoint)")
-    print(f"    first render after the snapshot: {first_ms:.0f} ms  (JSON.parse + store {fr['applied'] - fr['received']:.0f} ms)")
+    print(
+        f"    first render after the snapshot: {first_ms:.0f} ms  (JSON.parse + store {fr['applied'] - fr['received']:.0f} ms)"
+    )
     print(f"    full-range redraw (setData not repeated, one chart): {result['full']:.1f} ms")
-    print(f"    pan, {frames} frames at 25 % zoom: chart work per frame p50 {pct(work, 50):.1f} ms  p95 {pct(work, 95):.1f} ms  max {max(work):.1f} ms")
-    print(f"    frame interval p50 {pct(intervals, 50):.1f} ms  p95 {pct(intervals, 95):.1f} ms  max {max(intervals):.1f} ms  (16.7 ms = 60 fps)")
+    print(
+        f"    pan, {frames} frames at 25 % zoom: chart work per frame p50 {pct(work, 50):.1f} ms  p95 {pct(work, 95):.1f} ms  max {max(work):.1f} ms"
+    )
+    print(
+        f"    frame interval p50 {pct(intervals, 50):.1f} ms  p95 {pct(intervals, 95):.1f} ms  max {max(intervals):.1f} ms  (16.7 ms = 60 fps)"
+    )
     return {"pan_p95": pct(work, 95), "big_first_ms": first_ms}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--metrics", type=int, default=30)
     parser.add_argument("--points", type=int, default=2000)
@@ -237,20 +329,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pan-frames", type=int, default=120)
     args = parser.parse_args(argv)
     if not (DIST / "index.html").exists():
-        print("frontend/dist is missing: run `npm --prefix frontend run build` first", file=sys.stderr)
+        print(
+            "frontend/dist is missing: run `npm --prefix frontend run build` first", file=sys.stderr
+        )
         return 2
     with sync_playwright() as p:
         browser = launch(p)
         print(f"Chromium {browser.version}, headless, software rendering (--disable-gpu)")
         try:
-            grid = bench_grid(browser, args.runs, args.metrics, args.points, args.deltas, args.interval)
+            grid = bench_grid(
+                browser, args.runs, args.metrics, args.points, args.deltas, args.interval
+            )
             big = bench_big(browser, args.big, args.pan_frames)
         finally:
             browser.close()
     ok = grid["first_ms"] < 1000 and grid["delta_p95"] < 16 and big["pan_p95"] < 16
-    print(f"\ntargets: first render < 1 s: {'met' if grid['first_ms'] < 1000 else 'MISSED'}; "
-          f"delta p95 < 16 ms: {'met' if grid['delta_p95'] < 16 else 'MISSED'}; "
-          f"100k pan p95 < 16 ms: {'met' if big['pan_p95'] < 16 else 'MISSED'}")
+    print(
+        f"\ntargets: first render < 1 s: {'met' if grid['first_ms'] < 1000 else 'MISSED'}; "
+        f"delta p95 < 16 ms: {'met' if grid['delta_p95'] < 16 else 'MISSED'}; "
+        f"100k pan p95 < 16 ms: {'met' if big['pan_p95'] < 16 else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

@@ -9,6 +9,7 @@ and `/checkpoints/{run}` answer empty lists, `/metrics/{run}` 404. Bound to 127.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -65,7 +66,9 @@ class StubServer:
         handler = partial(_Handler, self, directory=str(self.dist))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stub-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="stub-http", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -88,7 +91,8 @@ class StubServer:
         while not self._stop.wait(self.delta_interval) and sent < self.max_deltas:
             series = self._delta(sent)
             body = json.dumps(
-                {"version": version + 1, "prev_version": version, "series": series}, separators=(",", ":")
+                {"version": version + 1, "prev_version": version, "series": series},
+                separators=(",", ":"),
             ).encode()
             version += 1
             write(frame("delta", body, version))
@@ -124,10 +128,8 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(chunk)
                 self.wfile.flush()
 
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.stub.stream(write)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
             return
         if path == "/tabs" or path.startswith("/metrics/"):
             self._json(404, {"detail": "not in the stub"})

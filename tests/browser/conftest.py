@@ -99,8 +99,11 @@ def module_database(clickhouse_server: EmbeddedClickHouse) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def backend(clickhouse_server: EmbeddedClickHouse, module_database: str,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendProcess]:
+def backend(
+    clickhouse_server: EmbeddedClickHouse,
+    module_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BackendProcess]:
     from .stack import BackendProcess
 
     process = BackendProcess(clickhouse_server, module_database, tmp_path_factory.mktemp("backend"))

@@ -47,7 +47,8 @@ def dataset(page: Page, metric: str) -> dict[str, str]:
 def settle(page: Page, frames: int = 3) -> None:
     """Lets the page draw a few frames (no fixed sleep: animation frames)."""
     page.evaluate(
-        "async (n) => { for (let i = 0; i < n; i++) await new Promise(requestAnimationFrame); }", frames
+        "async (n) => { for (let i = 0; i < n; i++) await new Promise(requestAnimationFrame); }",
+        frames,
     )
 
 

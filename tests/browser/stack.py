@@ -42,22 +42,36 @@ class BackendProcess:
 
     def environ(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CH_", "RUNWATCH_"))}
-        env.update({
-            "CH_HOST": self.clickhouse.host,
-            "CH_PORT": str(self.clickhouse.port),
-            "CH_DATABASE": self.database,
-            "POLL_INTERVAL_SEC": "0.5",
-            "RUNWATCH_RUNS_POLL_INTERVAL_SEC": "2",
-            "RUNWATCH_FRONTEND_DIST": str(DIST),
-            "RUNWATCH_SSE_PING_SEC": "5",
-        })
+        env.update(
+            {
+                "CH_HOST": self.clickhouse.host,
+                "CH_PORT": str(self.clickhouse.port),
+                "CH_DATABASE": self.database,
+                "POLL_INTERVAL_SEC": "0.5",
+                "RUNWATCH_RUNS_POLL_INTERVAL_SEC": "2",
+                "RUNWATCH_FRONTEND_DIST": str(DIST),
+                "RUNWATCH_SSE_PING_SEC": "5",
+            }
+        )
         return env
 
     def start(self) -> BackendProcess:
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "backend", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=REPO, env=self.environ(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "backend",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=REPO,
+            env=self.environ(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_SEC
@@ -106,14 +120,31 @@ class FakeGpus:
         for device in range(self.count):
             util = 60.0 + 15.0 * device + 10.0 * ((self.tick + device) % 3)
             samples.append(Sample(f"sys.gpu.{device}.util_percent", util, "%", device))
-            samples.append(Sample(f"sys.gpu.{device}.mem_used_bytes", (20 + device) * 2**30, "bytes", device))
+            samples.append(
+                Sample(f"sys.gpu.{device}.mem_used_bytes", (20 + device) * 2**30, "bytes", device)
+            )
         return samples
 
 
-def open_run(clickhouse: EmbeddedClickHouse, database: str, name: str, *, project: str = "browser",
-             config: dict[str, Any] | None = None, gpus: bool = False) -> Run:
+def open_run(
+    clickhouse: EmbeddedClickHouse,
+    database: str,
+    name: str,
+    *,
+    project: str = "browser",
+    config: dict[str, Any] | None = None,
+    gpus: bool = False,
+) -> Run:
     return Run(
-        project=project, name=name, config=config or {}, host=clickhouse.host, port=clickhouse.port,
-        database=database, system_metrics=False, collectors=[FakeGpus()] if gpus else None,
-        system_interval=0.5, flush_interval=0.1, spool=False,
+        project=project,
+        name=name,
+        config=config or {},
+        host=clickhouse.host,
+        port=clickhouse.port,
+        database=database,
+        system_metrics=False,
+        collectors=[FakeGpus()] if gpus else None,
+        system_interval=0.5,
+        flush_interval=0.1,
+        spool=False,
     )

@@ -28,12 +28,20 @@ STEPS = 80
 
 
 @pytest.fixture(scope="module")
-def runs(clickhouse_server: EmbeddedClickHouse, module_database: str,
-         backend: BackendProcess) -> Iterator[dict[str, Run]]:
+def runs(
+    clickhouse_server: EmbeddedClickHouse, module_database: str, backend: BackendProcess
+) -> Iterator[dict[str, Run]]:
     """Two live runs with training, model, evaluation and (fake) GPU metrics, a NaN and checkpoints."""
-    alpha = open_run(clickhouse_server, module_database, "alpha-lr3e-4",
-                     config={"lr": 3e-4, "total_steps": 1000}, gpus=True)
-    beta = open_run(clickhouse_server, module_database, "beta-lr1e-3", config={"lr": 1e-3, "max_steps": 500})
+    alpha = open_run(
+        clickhouse_server,
+        module_database,
+        "alpha-lr3e-4",
+        config={"lr": 3e-4, "total_steps": 1000},
+        gpus=True,
+    )
+    beta = open_run(
+        clickhouse_server, module_database, "beta-lr1e-3", config={"lr": 1e-3, "max_steps": 500}
+    )
     for step in range(STEPS):
         for i, run in enumerate((alpha, beta)):
             loss = 2.0 * math.exp(-step / 40) + 0.1 * i
@@ -46,8 +54,12 @@ def runs(clickhouse_server: EmbeddedClickHouse, module_database: str,
                 metrics["val/accuracy"] = 0.5 + step / (2 * STEPS) - 0.05 * i
             run.log(metrics, step=step)
         if step % 40 == 39:
-            alpha.log_checkpoint(step, f"/ckpt/alpha/step_{step:06d}.pt", size_bytes=512 * 2**20,
-                                 metrics={"val/loss": 1.0 / (step + 1)})
+            alpha.log_checkpoint(
+                step,
+                f"/ckpt/alpha/step_{step:06d}.pt",
+                size_bytes=512 * 2**20,
+                metrics={"val/loss": 1.0 / (step + 1)},
+            )
     for run in (alpha, beta):
         assert run.flush(30)
     try:
@@ -57,8 +69,9 @@ def runs(clickhouse_server: EmbeddedClickHouse, module_database: str,
             run.finish()
 
 
-def test_page_shows_run_badges_and_charts(page: Page, backend: BackendProcess, runs: dict[str, Run],
-                                          screenshots: Path) -> None:
+def test_page_shows_run_badges_and_charts(
+    page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
     open_dashboard(page, backend.url, "?tab=training")
     for run in runs.values():
         badge = page.locator(f'[data-testid=run-badge][data-run-id="{run.run_id}"]')
@@ -73,8 +86,9 @@ def test_page_shows_run_badges_and_charts(page: Page, backend: BackendProcess, r
     page.screenshot(path=str(screenshots / "training.png"))
 
 
-def test_point_logged_appears_on_the_chart_within_two_seconds(page: Page, backend: BackendProcess,
-                                                             runs: dict[str, Run]) -> None:
+def test_point_logged_appears_on_the_chart_within_two_seconds(
+    page: Page, backend: BackendProcess, runs: dict[str, Run]
+) -> None:
     open_dashboard(page, backend.url, "?tab=training")
     wait_card(page, "train/loss", "Number(d.lastStep) >= 79")
     step = 10_000 + int(time.time()) % 1000
@@ -85,7 +99,9 @@ def test_point_logged_appears_on_the_chart_within_two_seconds(page: Page, backen
     assert elapsed < 2.0, f"the point took {elapsed:.2f}s to reach the chart"
 
 
-def test_toggling_a_run_removes_its_series(page: Page, backend: BackendProcess, runs: dict[str, Run]) -> None:
+def test_toggling_a_run_removes_its_series(
+    page: Page, backend: BackendProcess, runs: dict[str, Run]
+) -> None:
     open_dashboard(page, backend.url, "?tab=training")
     wait_card(page, "train/loss", "d.series === '2'")
     beta = runs["beta"].run_id
@@ -110,8 +126,9 @@ def _x_span(page: Page) -> float:
     return float(d["xMax"]) - float(d["xMin"])
 
 
-def test_timeline_picker_changes_the_x_range(page: Page, backend: BackendProcess, runs: dict[str, Run],
-                                             screenshots: Path) -> None:
+def test_timeline_picker_changes_the_x_range(
+    page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
     open_dashboard(page, backend.url, "?tab=training&x=time")
     wait_card(page, "train/loss", "d.series === '2' && d.xMin !== ''")
     all_span = _x_span(page)
@@ -125,10 +142,18 @@ def test_timeline_picker_changes_the_x_range(page: Page, backend: BackendProcess
     wait_until(lambda: _x_span(page) < 3_600_000, 5, "the data's own x range again")
 
 
-def test_zoom_is_kept_while_data_arrives(page: Page, backend: BackendProcess, runs: dict[str, Run]) -> None:
+def test_zoom_is_kept_while_data_arrives(
+    page: Page, backend: BackendProcess, runs: dict[str, Run]
+) -> None:
     open_dashboard(page, backend.url, "?tab=training")
     wait_card(page, "train/loss", "d.series === '2'")
-    page.evaluate("() => { const rw = window.__runwatch; rw.actions.setXRange(rw.store, { min: 10, max: 40 }); }")
+    # Zooming asks the server for the range at full resolution.
+    with page.expect_request(
+        lambda r: "/metrics/" in r.url and "from_step=10" in r.url and "to_step=40" in r.url
+    ):
+        page.evaluate(
+            "() => { const rw = window.__runwatch; rw.actions.setXRange(rw.store, { min: 10, max: 40 }); }"
+        )
     wait_card(page, "train/loss", "d.xMin === '10' && d.xMax === '40'")
     runs["beta"].log({"train/loss": 0.5}, step=20_000)
     wait_card(page, "train/loss", "Number(d.lastStep) === 20000")
@@ -138,8 +163,9 @@ def test_zoom_is_kept_while_data_arrives(page: Page, backend: BackendProcess, ru
     wait_card(page, "train/loss", "Number(d.xMax) >= 20000")
 
 
-def test_other_tabs_show_their_metrics(page: Page, backend: BackendProcess, runs: dict[str, Run],
-                                       screenshots: Path) -> None:
+def test_other_tabs_show_their_metrics(
+    page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
     open_dashboard(page, backend.url, "?tab=system")
     gpu = wait_card(page, "sys.gpu.util_percent", "Number(d.series) >= 2", timeout=20_000)
     assert gpu["runs"] == runs["alpha"].run_id
@@ -167,8 +193,9 @@ def test_other_tabs_show_their_metrics(page: Page, backend: BackendProcess, runs
     page.screenshot(path=str(screenshots / "progress.png"))
 
 
-def test_light_theme_follows_the_system_setting(browser: Any, backend: BackendProcess, runs: dict[str, Run],
-                                                screenshots: Path) -> None:
+def test_light_theme_follows_the_system_setting(
+    browser: Any, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="light")
     try:
         page = context.new_page()
@@ -181,21 +208,30 @@ def test_light_theme_follows_the_system_setting(browser: Any, backend: BackendPr
         context.close()
 
 
-def test_kiosk_mode_rotates_tabs(page: Page, backend: BackendProcess, runs: dict[str, Run],
-                                 screenshots: Path) -> None:
+def test_kiosk_mode_rotates_tabs(
+    page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     open_dashboard(page, backend.url, "?kiosk=1&rotate=2")
     assert page.evaluate("() => document.documentElement.classList.contains('dark')")
     title = page.locator("[data-testid=tab-title]")
     seen = {title.get_attribute("data-tab")}
-    wait_card(page, "train/loss", "d.series === '2'") if "training" in seen else None
+    if "training" in seen:
+        wait_card(page, "train/loss", "d.series === '2'")
     settle(page)
     page.screenshot(path=str(screenshots / "kiosk.png"))
-    wait_until(lambda: seen.add(title.get_attribute("data-tab")) or len(seen) >= 3, 10, "three tabs in rotation")
+
+    def three_tabs_seen() -> bool:
+        seen.add(title.get_attribute("data-tab"))
+        return len(seen) >= 3
+
+    wait_until(three_tabs_seen, 10, "three tabs in rotation")
     assert page.locator("[data-testid=kiosk-exit]").is_visible()
 
 
-def test_kiosk_url_fixes_runs_and_tab(page: Page, backend: BackendProcess, runs: dict[str, Run]) -> None:
+def test_kiosk_url_fixes_runs_and_tab(
+    page: Page, backend: BackendProcess, runs: dict[str, Run]
+) -> None:
     alpha = runs["alpha"].run_id
     open_dashboard(page, backend.url, f"?kiosk=1&runs={alpha}&tab=training")
     loss = wait_card(page, "train/loss", "d.series === '1'")

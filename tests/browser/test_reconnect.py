@@ -23,7 +23,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def run(clickhouse_server: EmbeddedClickHouse, module_database: str, backend: BackendProcess) -> Iterator[Run]:
+def run(
+    clickhouse_server: EmbeddedClickHouse, module_database: str, backend: BackendProcess
+) -> Iterator[Run]:
     run = open_run(clickhouse_server, module_database, "restart-me")
     for step in range(20):
         run.log({"train/loss": 1.0 / (step + 1)}, step=step)

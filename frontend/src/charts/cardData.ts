@@ -72,7 +72,7 @@ export function linesForCard(card: CardSpec, state: AppState, gpuView: GpuView):
         lines.push({
           id: `${runId}|${k}|${gpuView}`,
           runId,
-          label: `${name}${suffix} · ${gpuView} of ${group.length} GPU${group.length > 1 ? "s" : ""}`,
+          label: `${name}${suffix} · ${gpuView}`,
           color: i === 0 ? color : shade(color, i % 2 ? 0.3 : -0.25),
           dash: dashForDevice(i),
           series: group,

@@ -21,15 +21,29 @@ import { Tooltip } from "./tooltip";
 
 export const SYNC_KEY = "runwatch";
 
+/** Tick steps for byte axes: 1, 2, 4 ... 512 times a power of 1024 (so 8 GiB, not 9.31 GiB). */
+const BYTE_INCREMENTS: number[] = [];
+for (let k = 0; k < 6; k++) for (let m = 1; m < 1024; m *= 2) BYTE_INCREMENTS.push(m * 1024 ** k);
+
 export interface FrameContext {
   state: AppState;
   index: CardIndex;
   theme: ChartTheme;
   /** The x range every chart shows: the zoom, or the extent of the tab's data. */
   xRange: XRange | null;
+  /** The same in wall time, for system cards when the x axis is steps (see xModeOf). */
+  timeRange: XRange | null;
   cutoffTime: number | null;
   detail: ReadonlyMap<string, DetailData>;
   detailRev: number;
+}
+
+/**
+ * System metrics are sampled on the wall clock, not per step (a paused or evaluating run piles
+ * them onto one step), so their cards always use wall time.
+ */
+export function xModeOf(cardId: string, xMode: XMode): XMode {
+  return cardId.startsWith("sys.") ? "time" : xMode;
 }
 
 export interface CardElements {
@@ -88,11 +102,12 @@ export class ChartController {
     this.card = card;
     const { state } = ctx;
     const lines = linesForCard(card, state, state.gpuView);
+    const xMode = xModeOf(card.id, state.xMode);
     const smoothing = state.smoothing > 0;
     const log = state.logScale.includes(this.cardId);
     const structKey = [
       lines.map((l) => `${l.id}/${l.color}/${l.dash.join(",")}`).join(";"),
-      state.xMode,
+      xMode,
       ctx.theme.key,
       smoothing,
       log,
@@ -102,7 +117,7 @@ export class ChartController {
     if (this.u === null || structKey !== this.structKey) {
       this.teardown();
       this.lines = lines;
-      this.xMode = state.xMode;
+      this.xMode = xMode;
       this.theme = ctx.theme;
       this.structKey = structKey;
       this.plotWidth = Math.max(120, Math.floor(this.el.plot.clientWidth));
@@ -113,7 +128,7 @@ export class ChartController {
     let revs = "";
     for (const line of lines) for (const s of line.series) revs += `${s.rev},`;
     const u = this.u;
-    const range = ctx.xRange;
+    const range = xMode === state.xMode ? ctx.xRange : ctx.timeRange;
     // Plot area ≈ the card's width less the y axis; decimation needs no more precision.
     const pixels = Math.max(50, this.plotWidth - 60);
     // About one bucket (two points) per two pixels: the min/max pairs keep every spike.
@@ -125,7 +140,7 @@ export class ChartController {
       const rebuild = dataKey !== this.dataKey;
       if (rebuild) {
         this.data = buildCardData(lines, {
-          xMode: state.xMode,
+          xMode,
           cutoffTime: ctx.cutoffTime,
           smoothing: state.smoothing,
           gpuView: state.gpuView,
@@ -134,7 +149,7 @@ export class ChartController {
           decimateAbove: 2 * pixels,
           decimation: this.decimation,
         });
-        this.decimation.retain(lines.flatMap((l) => l.series.map((x) => `${x.key}|${state.xMode}`)));
+        this.decimation.retain(lines.flatMap((l) => l.series.map((x) => `${x.key}|${xMode}`)));
         this.dataKey = dataKey;
         this.markerSets = lines.map((line, i) => {
           const column = (this.data as CardData).rawColumn[i] as number;
@@ -143,6 +158,16 @@ export class ChartController {
         });
       }
       const data = this.data as CardData;
+      if (rebuild) {
+        // A line without non-finite points has no breaks to draw: skip uPlot's gap clipping.
+        data.rawColumn.forEach((col, i) => {
+          const series = u.series[col + 1];
+          if (series) series.spanGaps = (data.aligned.nonFinite[col]?.idx.length ?? 0) === 0;
+          const smooth = data.smoothColumn[i];
+          const smoothSeries = smooth == null ? undefined : u.series[smooth + 1];
+          if (smoothSeries) smoothSeries.spanGaps = series?.spanGaps ?? false;
+        });
+      }
       u.batch(() => {
         if (rebuild) u.setData([data.aligned.x, ...data.aligned.ys] as uPlot.AlignedData, range === null);
         if (range !== null) u.setScale("x", { min: range.min, max: range.max });
@@ -185,7 +210,7 @@ export class ChartController {
         width: smoothing ? 1 : lineWidth,
         dash: line.dash,
         spanGaps: false,
-        points: { size: kiosk ? 6 : 4, fill: line.color, stroke: line.color },
+        points: smoothing ? { show: false } : { size: kiosk ? 6 : 4, fill: line.color, stroke: line.color },
       });
       if (smoothing) {
         series.push({ label: `${line.label} (smoothed)`, stroke: line.color, width: lineWidth, dash: line.dash, points: { show: false } });
@@ -218,6 +243,7 @@ export class ChartController {
           grid: { stroke: theme.grid, width: 1 },
           ticks: { show: false },
           values: (_u: uPlot, splits: number[]) => splits.map((v) => formatTick(v, card.unitKind)),
+          ...(card.unitKind === "bytes" || card.unitKind === "bytes_per_s" ? { incrs: BYTE_INCREMENTS } : {}),
           size: (_u: uPlot, values: string[] | null) => {
             const longest = values ? Math.max(...values.map((v) => v.length)) : 4;
             return Math.ceil(longest * (kiosk ? 8.6 : 6.4) + 14);
@@ -225,12 +251,12 @@ export class ChartController {
         },
       ],
       cursor: {
-        sync: { key: SYNC_KEY, setSeries: false },
+        sync: { key: `${SYNC_KEY}-${this.xMode}`, setSeries: false },
         drag: { x: true, y: false, setScale: false },
         points: { size: kiosk ? 9 : 6 },
         bind: {
           dblclick: () => () => {
-            setXRange(this.store, null);
+            this.zoomTo(null);
             return null;
           },
           mousedown: (_u, _t, handler) => (e: MouseEvent) => {
@@ -278,7 +304,7 @@ export class ChartController {
     if (width > 4) {
       const min = u.posToVal(left, "x");
       const max = u.posToVal(left + width, "x");
-      setXRange(this.store, { min, max });
+      this.zoomTo({ min, max });
     }
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
   }
@@ -298,7 +324,7 @@ export class ChartController {
       if (!this.panStart) return;
       const span = this.panStart.range.max - this.panStart.range.min;
       const shift = ((ev.clientX - this.panStart.x) / plotWidth) * span;
-      setXRange(this.store, { min: this.panStart.range.min - shift, max: this.panStart.range.max - shift });
+      this.zoomTo({ min: this.panStart.range.min - shift, max: this.panStart.range.max - shift });
     };
     const up = () => {
       this.panStart = null;
@@ -317,14 +343,26 @@ export class ChartController {
     const rect = this.u.over.getBoundingClientRect();
     const at = this.u.posToVal(e.clientX - rect.left, "x");
     const factor = e.deltaY < 0 ? 0.8 : 1.25;
-    setXRange(this.store, { min: at - (at - range.min) * factor, max: at + (range.max - at) * factor });
+    this.zoomTo({ min: at - (at - range.min) * factor, max: at + (range.max - at) * factor });
+  }
+
+  /**
+   * Zooms every chart. A range drawn on a wall-time card while the x axis is steps switches
+   * the whole page to wall time, so the range means the same thing on every card.
+   */
+  private zoomTo(range: XRange | null): void {
+    if (range !== null && this.xMode !== this.store.getState().xMode) {
+      if (range.max > range.min) this.store.setState({ xMode: this.xMode, xRange: range });
+      return;
+    }
+    setXRange(this.store, range);
   }
 
   /** Keyboard zoom and pan for the focused chart (arrows, + / -, 0 or Escape to reset). */
   handleKey(key: string): boolean {
     const range = this.currentRange();
     if (key === "0" || key === "Escape") {
-      setXRange(this.store, null);
+      this.zoomTo(null);
       return true;
     }
     if (!range) return false;
@@ -332,17 +370,17 @@ export class ChartController {
     const mid = (range.min + range.max) / 2;
     switch (key) {
       case "ArrowLeft":
-        setXRange(this.store, { min: range.min - span * 0.1, max: range.max - span * 0.1 });
+        this.zoomTo({ min: range.min - span * 0.1, max: range.max - span * 0.1 });
         return true;
       case "ArrowRight":
-        setXRange(this.store, { min: range.min + span * 0.1, max: range.max + span * 0.1 });
+        this.zoomTo({ min: range.min + span * 0.1, max: range.max + span * 0.1 });
         return true;
       case "+":
       case "=":
-        setXRange(this.store, { min: mid - span * 0.375, max: mid + span * 0.375 });
+        this.zoomTo({ min: mid - span * 0.375, max: mid + span * 0.375 });
         return true;
       case "-":
-        setXRange(this.store, { min: mid - span * 0.625, max: mid + span * 0.625 });
+        this.zoomTo({ min: mid - span * 0.625, max: mid + span * 0.625 });
         return true;
       default:
         return false;

@@ -92,6 +92,7 @@ export class ChartScheduler {
       index,
       theme: this.theme,
       xRange: state.xRange ?? this.cachedExtent(state, index, cutoffTime, now),
+      timeRange: state.xMode === "time" ? (state.xRange ?? this.cachedExtent(state, index, cutoffTime, now)) : this.timeExtent(state, index, cutoffTime, now),
       cutoffTime,
       detail: this.detail.data,
       detailRev: this.detail.rev,
@@ -137,6 +138,18 @@ export class ChartScheduler {
   };
 
   private extentMemo: { key: string; range: XRange | null } | null = null;
+  private timeMemo: { key: string; range: XRange | null } | null = null;
+
+  /** The wall-time extent of the tab's system cards (shown on wall time in step mode). */
+  private timeExtent(state: AppState, index: CardIndex, cutoffTime: number | null, now: number): XRange | null {
+    if (cutoffTime !== null) return { min: cutoffTime, max: now };
+    const key = `${state.dataRev}|${state.structureRev}|${state.tab}|${state.selection.mode}:${state.selection.ids.join(",")}`;
+    if (this.timeMemo && this.timeMemo.key === key) return this.timeMemo.range;
+    const cards = (index.byTab.get(state.tab) ?? []).filter((card) => card.id.startsWith("sys."));
+    const range = this.extent({ ...state, xMode: "time" }, { cards: index.cards, byTab: new Map([[state.tab, cards]]) }, null, now);
+    this.timeMemo = { key, range };
+    return range;
+  }
 
   private cachedExtent(state: AppState, index: CardIndex, cutoffTime: number | null, now: number): XRange | null {
     if (state.xMode === "time" && cutoffTime !== null) return { min: cutoffTime, max: now };

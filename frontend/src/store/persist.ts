@@ -58,11 +58,11 @@ export function initialUiState(url: UrlOptions, storage: StorageLike | null): Pa
   if (url.xMode) ui.xMode = url.xMode;
   if (url.runs) {
     ui.selection = { mode: "include", ids: url.runs };
-    ui.pinnedByUrl = true;
+    ui.runsPinned = true;
   }
   if (url.tab) {
     ui.tab = url.tab;
-    ui.pinnedByUrl = true;
+    ui.tabPinned = true;
   }
   if (url.kiosk) {
     ui.kiosk = true;
@@ -87,13 +87,8 @@ export function persistUi(store: AppStore, storage: StorageLike): () => void {
       groupByProject: state.groupByProject,
       logScale: [...state.logScale],
     };
-    if (!state.pinnedByUrl) {
-      data.tab = state.tab;
-      data.selection = state.selection;
-    } else {
-      data.tab = saved.tab;
-      data.selection = saved.selection;
-    }
+    data.tab = state.tabPinned ? saved.tab : state.tab;
+    data.selection = state.runsPinned ? saved.selection : state.selection;
     const text = JSON.stringify(data) + state.theme;
     if (text !== last) {
       last = text;

@@ -49,8 +49,9 @@ export interface UiSlice {
   theme: ThemePreference;
   kiosk: boolean;
   rotateSec: number;
-  /** Selection and tab came from the URL (a wall screen): not written back to localStorage. */
-  pinnedByUrl: boolean;
+  /** The selection (runs=) or the tab (tab=) came from the URL: not written to localStorage. */
+  runsPinned: boolean;
+  tabPinned: boolean;
   tabsConfig: TabsConfig;
   tabsSource: "server" | "default";
   connection: ConnectionInfo;
@@ -71,7 +72,8 @@ export const initialUi = (): UiSlice => ({
   theme: "system",
   kiosk: false,
   rotateSec: 0,
-  pinnedByUrl: false,
+  runsPinned: false,
+  tabPinned: false,
   tabsConfig: DEFAULT_TABS,
   tabsSource: "default",
   connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0 },

@@ -51,7 +51,7 @@ describe("linesForCard and buildCardData", () => {
     const perDevice = linesForCard(card, state, "device");
     expect(perDevice.map((l) => l.label)).toEqual(["a · gpu0", "a · gpu1", "b · gpu0"]);
     const mean = linesForCard(card, state, "mean");
-    expect(mean).toHaveLength(2);
+    expect(mean.map((l) => l.label)).toEqual(["a · mean", "b · mean"]);
     const data = buildCardData(mean, { ...options, gpuView: "mean" });
     expect(data.aligned.ys[0]).toEqual([20, 30]);
     const max = buildCardData(linesForCard(card, state, "max"), { ...options, gpuView: "max" });

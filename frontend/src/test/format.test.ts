@@ -28,6 +28,8 @@ describe("unitKind", () => {
     ["", "sys.gpu.0.temp_celsius", "celsius"],
     ["", "train/step_time_sec", "seconds"],
     ["", "train/loss", "plain"],
+    ["", "train/samples_per_sec", "plain"],
+    ["", "throughput/tokens_per_s", "plain"],
   ])("unit %j, metric %j → %s", (unit, metric, kind) => {
     expect(unitKind(unit, metric)).toBe(kind);
   });
