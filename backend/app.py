@@ -43,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            await asyncio.to_thread(runtime.stop)
+            runtime.close_streams()
+            await asyncio.to_thread(runtime.stop_poller)
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)

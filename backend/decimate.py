@@ -58,9 +58,10 @@ def _lttb(y: FloatArray, n_out: int, x: npt.NDArray[np.generic] | None) -> npt.N
     args = (y,) if x is None else (np.ascontiguousarray(x), y)
     # MinMaxLTTB preselects min/max points 4 per output bin: it needs enough input to do so.
     if y.shape[0] > 8 * n_out:
-        result: npt.NDArray[np.integer] = MinMaxLTTBDownsampler().downsample(*args, n_out=n_out)
+        result: npt.NDArray[np.integer] = MinMaxLTTBDownsampler().downsample(  # type: ignore[no-untyped-call]
+            *args, n_out=n_out)
     else:
-        result = LTTBDownsampler().downsample(*args, n_out=n_out)
+        result = LTTBDownsampler().downsample(*args, n_out=n_out)  # type: ignore[no-untyped-call]
     return result
 
 

@@ -185,10 +185,9 @@ class Poller:
             self._schema_done = True
         if self._watermark is None:
             self._start()
-        if self._pending:
-            batch = self._pending[:self._settings.backfill_batch_runs]
-            self._backfill(batch, self._watermark)
-            del self._pending[:len(batch)]
+        assert self._watermark is not None
+        if self._pending:  # _backfill takes the batch off the queue once it is loaded
+            self._backfill(self._pending[:self._settings.backfill_batch_runs], self._watermark)
         elif time.monotonic() >= self._next_runs_poll:
             self._refresh_runs()
         began = time.monotonic()

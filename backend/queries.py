@@ -233,7 +233,8 @@ ORDER BY activity_ms DESC, run_id"""
 
 
 def _runs_where(flt: RunsFilter) -> tuple[str, dict[str, Any]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if flt.project is not None:
         clauses.append("project = {project:String}")
         params["project"] = flt.project

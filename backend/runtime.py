@@ -58,8 +58,12 @@ class Runtime:
         self.broadcaster.bind(loop)
         self.poller.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def close_streams(self) -> None:
+        """End every SSE stream. On the event loop."""
         self.broadcaster.close()
+
+    def stop_poller(self, timeout: float = 10.0) -> None:
+        """Stop the poller thread. Blocking: run it in a thread from async code."""
         if not self.poller.stop(timeout):
             log.warning("the poller did not stop within %.0f s", timeout)
 

@@ -200,7 +200,7 @@ class Series:
                 break  # one bucket left: it holds at most three points
 
 
-def _frozen(array: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+def _frozen(array: IntArray) -> IntArray:
     array.flags.writeable = False
     return array
 
@@ -226,7 +226,8 @@ def _key_gt(step_a: int, time_a: int, step_b: int, time_b: int) -> bool:
 
 
 def _key_ge(step: IntArray, time: IntArray, step0: int, time0: int) -> npt.NDArray[np.bool_]:
-    return (step > step0) | ((step == step0) & (time >= time0))
+    ge: npt.NDArray[np.bool_] = (step > step0) | ((step == step0) & (time >= time0))
+    return ge
 
 
 def _merge_sorted_unique(a: Points, b: Points) -> Points:

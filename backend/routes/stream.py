@@ -59,20 +59,20 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
     broadcaster = runtime.broadcaster
     sub = broadcaster.subscribe()
     try:
-        last: int | None = None
+        last: int
         missed = broadcaster.replay_since(resume_from) if resume_from is not None else None
         if missed is not None and resume_from is not None:
             last = resume_from
-            # retry hint on its own (a comment-only frame would not carry it)
+            # the retry hint on its own (a snapshot frame carries it otherwise)
             yield f"retry: {runtime.settings.sse_retry_ms}\n\n".encode()
             for event in missed:
-                frame = event.frame_for(flt, last)
-                if frame is not None:
-                    yield frame
+                replayed = event.frame_for(flt, last)
+                if replayed is not None:
+                    yield replayed
                     last = event.version
         else:
-            last, frame = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
-            yield frame
+            last, snapshot = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
+            yield snapshot
         resyncs = 0
         while True:
             item = await sub.next()
@@ -83,8 +83,8 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
                 if resyncs > runtime.settings.sse_max_resyncs:
                     log.info("SSE client fell behind %d times; closing its stream", resyncs)
                     return
-                last, frame = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
-                yield frame
+                last, snapshot = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
+                yield snapshot
                 continue
             if item.version <= last:
                 continue  # already in the snapshot or replay this client got
@@ -112,6 +112,7 @@ async def stream(
     return _StreamResponse(
         event_frames(runtime, flt, resume_from),
         ping=s.sse_ping_sec,
+        sep="\n",
         send_timeout=s.sse_send_timeout_sec,
         headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"},
     )

@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useCallback, useEffect } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "./app/services";
@@ -43,7 +43,7 @@ function TabContent({ tab, title }: { tab: string; title: string }) {
   const kiosk = useApp((s) => s.kiosk);
   const noneSelected = useApp((s) => s.selection.mode === "include" && s.selection.ids.length === 0);
   const hasCards = useApp((s) => (cardIndexOf(s).byTab.get(tab) ?? []).length > 0);
-  const charts = tab !== PROGRESS_TAB.id && (tab !== CHECKPOINTS_TAB_ID || hasCards);
+  const charts = tab !== PROGRESS_TAB.id && hasCards;
   return (
     <>
       {!kiosk && <Toolbar title={title} charts={charts && !noneSelected} />}
@@ -75,6 +75,11 @@ export function App() {
     if (!known && tabs[0]) setTab(store, tabs[0].id);
   }, [known, tabs, store]);
   const title = known?.title ?? "";
+  useEffect(() => {
+    document.title = title ? `${title} · runwatch` : "runwatch";
+  }, [title]);
+  // Stable, so React does not detach and re-attach it (re-creating the observers) per render.
+  const panelsRef = useCallback((el: HTMLElement | null) => visibility.setRoot(el), [visibility]);
 
   return (
     <div className="flex h-screen flex-col">
@@ -83,7 +88,7 @@ export function App() {
       <div className="flex min-h-0 flex-1">
         {!kiosk && <Sidebar />}
         <main
-          ref={(el) => visibility.setRoot(el)}
+          ref={panelsRef}
           className={`min-w-0 flex-1 overflow-y-auto ${kiosk ? "px-6 py-5" : "px-5 py-4"}`}
           id="panels"
         >

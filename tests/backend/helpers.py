@@ -99,6 +99,15 @@ class LiveServer:
     def wait_backfilled(self, timeout: float = 20) -> None:
         wait_for(lambda: self.runtime.poller.status().backfilled, timeout, "initial backfill")
 
+    def settle(self) -> int:
+        """Poll until what is in ClickHouse is in the cache and published; the version."""
+        runtime = self.runtime
+        for _ in range(2):
+            assert runtime.poller.flush(20), runtime.poller.status().last_error
+        wait_for(lambda: runtime.broadcaster.latest_version == runtime.cache.version, 5,
+                 "publication")
+        return int(runtime.cache.version)
+
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout

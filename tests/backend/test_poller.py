@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,6 @@ from tests.support.clickhouse import EmbeddedClickHouse
 
 class Harness:
     def __init__(self, server: EmbeddedClickHouse, database: str, **overrides: Any) -> None:
-        overrides.setdefault("poll_interval_sec", 30.0)  # cycles run when the test flushes
         overrides.setdefault("runs_poll_interval_sec", 3600.0)
         self.settings = settings_for(server, database, **overrides)
         self.cache = SeriesCache(self.settings.max_points, initial_version=1000)
@@ -28,9 +28,8 @@ class Harness:
         self.client = server.client(database=database)
 
     def cycle(self) -> None:
-        """One full poll cycle that starts after this call (the first starts the poller)."""
-        self.poller.start()
-        assert self.poller.flush(30), self.poller.status().last_error
+        """One poll cycle, run here (the thread and its schedule are tested through the app)."""
+        self.poller.run_cycle()
 
     def series(self, run_id: str, metric: str, host: str = "") -> Any:
         for state in self.cache.snapshot().series:
@@ -47,7 +46,6 @@ def harness(clickhouse_server: EmbeddedClickHouse, database: str,
     try:
         yield h
     finally:
-        assert h.poller.stop(10)
         h.client.close()
 
 
@@ -158,3 +156,40 @@ def test_only_the_most_recent_runs_are_cached_and_older_ones_leave(harness: Harn
     harness.cycle()
     assert harness.cache.run_ids() == {"newer"}
     assert [r["run_id"] for r in harness.cache.snapshot().runs] == ["newer"]
+
+
+@pytest.mark.parametrize("harness", [{"backfill_batch_runs": 1}], indirect=True)
+def test_history_loads_one_batch_per_cycle_while_live_points_keep_flowing(harness: Harness) -> None:
+    for run, age in (("a", 30), ("b", 20), ("c", 10)):
+        insert_points(harness.client, loss_rows(run, 100, ingested_at=utc_ago(age)))
+    harness.cycle()
+    assert harness.cache.run_ids() == {"c"}  # the most recently active first
+    assert not harness.poller.status().backfilled
+    insert_points(harness.client, loss_rows("c", 1, start=100) + loss_rows("a", 1, start=100))
+    harness.cycle()
+    assert harness.series("c", "train/loss").step[-1] == 100  # live while "a" still waits
+    harness.cycle()
+    assert harness.poller.status().backfilled
+    for run in "abc":
+        expected = list(range(101)) if run != "b" else list(range(100))
+        assert harness.series(run, "train/loss").step.tolist() == expected, run
+
+
+def test_poller_thread_when_clickhouse_is_unreachable_backs_off_and_stops_promptly() -> None:
+    from backend.settings import Settings
+    from tests.support.clickhouse import free_port
+
+    settings = Settings(ch_port=free_port(), poll_interval_sec=0.05, poll_backoff_max_sec=0.2)
+    poller = Poller(settings, SeriesCache(100), lambda event: None)
+    poller.start()
+    poller.start()  # idempotent
+    try:
+        assert poller.flush(10) is False
+        status = poller.status()
+        assert status.running and status.clickhouse_ok is False and status.last_error
+        assert not status.backfilled and status.last_poll is None
+    finally:
+        began = time.monotonic()
+        assert poller.stop(5)
+        assert time.monotonic() - began < 2
+    assert not poller.status().running

@@ -107,11 +107,8 @@ def test_last_event_id_resume_receives_exactly_the_missed_deltas(
             model.apply(event.name, event.data)
         last_id = event.id
         for k in range(3):  # three poll cycles' worth of changes while disconnected
-            before = live.runtime.cache.version
             insert_points(db, points("r1", 15 + k, 1) + points(f"new{k}", 0, 2))
-            wait_for(lambda b=before: live.runtime.cache.version > b, 10, "a cache change")
-        wait_for(lambda: live.runtime.broadcaster.latest_version == live.runtime.cache.version,
-                 5, "publication")
+            live.settle()
         for how in ("header", "query"):
             resumed = copy.deepcopy(model)
             kwargs: dict[str, Any] = (
@@ -228,10 +225,8 @@ def test_a_randomized_live_session_ends_equal_to_a_fresh_snapshot(
                                          event_time=utc_ago(3600)))
                 insert_points(db, rows)
                 time.sleep(rng.random() * 0.2)
-            time.sleep(0.5)
-            target = live.runtime.cache.version
-            wait_for(lambda: live.runtime.broadcaster.latest_version >= target, 5, "publication")
-            while model.version < live.runtime.broadcaster.latest_version:
+            target = live.settle()
+            while model.version < target:
                 event = reader.next(5)
                 model.apply(event.name, event.data)
         fresh = ClientModel()
@@ -243,3 +238,31 @@ def test_a_randomized_live_session_ends_equal_to_a_fresh_snapshot(
         else:  # a runs poll landed in between: compare series, which only points change
             assert model.series == fresh.series
         assert all(len(s["step"]) <= 16 for s in fresh.series.values())
+
+
+def test_a_point_logged_with_the_agent_reaches_the_dashboard_with_its_run(
+        clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Any) -> None:
+    from agent import Run
+
+    settings = settings_for(clickhouse_server, database, poll_interval_sec=1.0)
+    with LiveServer(settings) as live:
+        live.wait_backfilled()
+        with SSEReader(live.url) as reader:
+            reader.next(name="snapshot")
+            with Run(project="vision", name="agent-run", config={"lr": 3e-4},
+                     host=clickhouse_server.host, port=clickhouse_server.port, database=database,
+                     system_metrics=False, spool_dir=tmp_path / "spool") as run:
+                run.log({"train/loss": float("nan"), "train/lr": 3e-4}, step=7)
+                logged = time.monotonic()
+                assert run.flush(10)
+                arrived = wait_for_step(reader, run.run_id, 7)
+                assert arrived - logged < 2.0  # 0.5 s agent flush + up to 1 s poll
+            deadline = time.monotonic() + 15  # the runs poll (every 2 s here) sees the finish
+            while True:
+                event = reader.next(max(0.1, deadline - time.monotonic()), name="runs_meta")
+                runs = {r["run_id"]: r for r in event.data["runs"]}
+                if runs.get(run.run_id, {}).get("status") == "finished":
+                    break
+            assert runs[run.run_id]["name"] == "agent-run"
+            assert runs[run.run_id]["config"] == {"lr": 3e-4}
+            assert runs[run.run_id]["is_active"] is False

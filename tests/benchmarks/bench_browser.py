@@ -34,6 +34,7 @@ from tests.benchmarks.bench_browser_stub import StubServer
 from tests.browser.chromium import DIST, launch
 
 VIEWPORT = {"width": 1600, "height": 1000}
+FIRST_RENDER_LOADS = 3
 T0 = 1_700_000_000_000
 
 
@@ -198,12 +199,19 @@ def bench_grid(
     build_s = time.perf_counter() - t
     stub.start()
     try:
-        page = browser.new_page(viewport=VIEWPORT)
-        page.add_init_script("localStorage.clear()")
-        page.goto(f"{stub.url}/?tab=training")
-        fr = first_render(page)
-        first_ms = fr["at"] - fr["received"]
-        parse_apply_ms = fr["applied"] - fr["received"]
+        firsts: list[float] = []
+        parses: list[float] = []
+        for attempt in range(FIRST_RENDER_LOADS):
+            page = browser.new_page(viewport=VIEWPORT)
+            page.add_init_script("localStorage.clear()")
+            page.goto(f"{stub.url}/?tab=training")
+            fr = first_render(page)
+            firsts.append(fr["at"] - fr["received"])
+            parses.append(fr["applied"] - fr["received"])
+            if attempt < FIRST_RENDER_LOADS - 1:
+                page.close()
+        first_ms = statistics.median(firsts)
+        parse_apply_ms = statistics.median(parses)
         page.evaluate("() => window.__runwatch.perf.clear()")
         page.wait_for_function(
             f"() => window.__runwatch.perf.timings.filter((t) => t.kind === 'delta' && t.frameAt !== null).length >= {deltas}",
@@ -235,7 +243,9 @@ def bench_grid(
         f"    cards: {fr['cards']} in the tab, {fr['onScreen']} on screen at {VIEWPORT['width']}x{VIEWPORT['height']}"
     )
     print(
-        f"    first render after the snapshot: {first_ms:.0f} ms  (of which JSON.parse + store: {parse_apply_ms:.0f} ms)  target < 1000 ms"
+        f"    first render after the snapshot, median of {len(firsts)} page loads: {first_ms:.0f} ms"
+        f" ({', '.join(f'{v:.0f}' for v in firsts)}; of which JSON.parse + store {parse_apply_ms:.0f} ms)"
+        "  target < 1000 ms"
     )
     print(
         f"    deltas measured: {len(timings)} (600 series, 1 point each, every {interval} s); charts redrawn per delta: {charts:.0f}"

@@ -47,7 +47,6 @@ class BackendProcess:
                 "CH_HOST": self.clickhouse.host,
                 "CH_PORT": str(self.clickhouse.port),
                 "CH_DATABASE": self.database,
-                "POLL_INTERVAL_SEC": "0.5",
                 "RUNWATCH_RUNS_POLL_INTERVAL_SEC": "2",
                 "RUNWATCH_FRONTEND_DIST": str(DIST),
                 "RUNWATCH_SSE_PING_SEC": "5",

@@ -1,10 +1,10 @@
 import { aggregateLines, alignLines, lowerBound, sortedLine, type Aligned, type Line } from "../core/align";
-import { colorForRun, dashForDevice, shade } from "../core/colors";
+import { dashForDevice, shade } from "../core/colors";
 import { NO_DEVICE } from "../core/types";
 import { decimateRange, type DecimationCache } from "../core/decimate";
 import { emaSmooth } from "../core/smoothing";
 import type { XMode } from "../core/url";
-import { runLabel } from "../store/runsSlice";
+import { colorOf, runLabel } from "../store/runsSlice";
 import type { CardSpec } from "../store/selectors";
 import type { SeriesData } from "../store/seriesSlice";
 import type { AppState } from "../store/store";
@@ -54,7 +54,7 @@ export function linesForCard(card: CardSpec, state: AppState, gpuView: GpuView):
     const list = byRun.get(runId);
     if (!list) continue;
     list.sort(compareSeries);
-    const color = colorForRun(runId);
+    const color = colorOf(state, runId);
     const name = runLabel(state.runs.get(runId), runId);
     const hosts = new Set(list.map((s) => `${s.host}:${s.rank}`));
     if (card.perDevice && gpuView !== "device") {

@@ -1,7 +1,7 @@
 import uPlot from "uplot";
 
 import { bucketWidth, DecimationCache } from "../core/decimate";
-import { formatStep, formatTick, formatValue } from "../core/format";
+import { formatStep, formatTick, formatTimeTicks, formatValue } from "../core/format";
 import type { XMode } from "../core/url";
 import { setXRange } from "../store/actions";
 import type { CardIndex, CardSpec } from "../store/selectors";
@@ -20,6 +20,13 @@ import { Tooltip } from "./tooltip";
  */
 
 export const SYNC_KEY = "runwatch";
+
+/** On a log axis only powers of ten get a grid line (the minor ones make a barcode). */
+function powerOfTenOrNull(v: number): number | null {
+  if (v == null || v <= 0) return null;
+  const e = Math.log10(v);
+  return Math.abs(e - Math.round(e)) < 1e-9 ? v : null;
+}
 
 /** Tick steps for byte axes: 1, 2, 4 ... 512 times a power of 1024 (so 8 GiB, not 9.31 GiB). */
 const BYTE_INCREMENTS: number[] = [];
@@ -61,7 +68,7 @@ export class ChartController {
   private structKey = "";
   private dataKey = "";
   private latestKey = "";
-  private latestValues: { chip: HTMLElement; value: HTMLElement; line: number; text: string }[] = [];
+  private latestValues: { value: HTMLElement; line: number; text: string; finite: boolean | null }[] = [];
   private lines: LineSpec[] = [];
   private data: CardData | null = null;
   private card: CardSpec | null = null;
@@ -88,6 +95,11 @@ export class ChartController {
     this.visible = visible;
     if (!visible) this.teardown();
     this.requestFrame();
+  }
+
+  /** Has a chart with data: off-screen charts are drawn once, then kept until they come back. */
+  get drawn(): boolean {
+    return this.u !== null && this.data !== null;
   }
 
   setOnScreen(onScreen: boolean): void {
@@ -235,14 +247,21 @@ export class ChartController {
           grid: { stroke: theme.grid, width: 1 },
           ticks: { stroke: theme.grid, width: 1, size: 4 },
           size: kiosk ? 34 : 26,
-          ...(this.xMode === "step" ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatStep(v, true)) } : {}),
+          space: this.xMode === "time" ? (kiosk ? 110 : 72) : kiosk ? 80 : 50,
+          values:
+            this.xMode === "step"
+              ? (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatStep(v, true)))
+              : (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => formatTimeTicks(splits, incr),
         },
         {
           stroke: theme.axis,
           font: axisFont,
-          grid: { stroke: theme.grid, width: 1 },
+          grid: log
+            ? { stroke: theme.grid, width: 1, filter: (_u: uPlot, splits: number[]) => splits.map(powerOfTenOrNull) }
+            : { stroke: theme.grid, width: 1 },
           ticks: { show: false },
-          values: (_u: uPlot, splits: number[]) => splits.map((v) => formatTick(v, card.unitKind)),
+          // A log scale leaves some splits null (ticks it does not label).
+          values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatTick(v, card.unitKind))),
           ...(card.unitKind === "bytes" || card.unitKind === "bytes_per_s" ? { incrs: BYTE_INCREMENTS } : {}),
           size: (_u: uPlot, values: string[] | null) => {
             const longest = values ? Math.max(...values.map((v) => v.length)) : 4;
@@ -414,6 +433,7 @@ export class ChartController {
         if (data.lastValue[i] === null) return;
         const chip = document.createElement("span");
         chip.className = "rw-latest";
+        chip.title = line.label;
         const dot = document.createElement("span");
         dot.className = "rw-swatch";
         dot.style.background = line.color;
@@ -423,7 +443,7 @@ export class ChartController {
         const value = document.createElement("span");
         chip.append(dot, label, value);
         frag.appendChild(chip);
-        this.latestValues.push({ chip, value, line: i, text: "" });
+        this.latestValues.push({ value, line: i, text: "", finite: null });
       });
       this.el.latest.replaceChildren(frag);
     }
@@ -433,8 +453,11 @@ export class ChartController {
       if (text === slot.text) continue;
       slot.text = text;
       slot.value.textContent = text;
-      slot.value.className = Number.isFinite(v) ? "rw-latest-value" : "rw-latest-value rw-nonfinite";
-      slot.chip.title = `${lines[slot.line]?.label ?? ""}: ${text}`;
+      const finite = Number.isFinite(v);
+      if (finite !== slot.finite) {
+        slot.finite = finite;
+        slot.value.className = finite ? "rw-latest-value" : "rw-latest-value rw-nonfinite";
+      }
     }
     const first = data.lastValue[0];
     this.el.root.dataset.lastValue = first != null ? String(first) : "";

@@ -115,6 +115,9 @@ export class ChartScheduler {
         if (controller.onScreen) screenDone = false;
         break;
       }
+      // Off-screen (near) charts are drawn once so scrolling finds them ready; after that
+      // they wait until they are on screen again, and new data costs them nothing.
+      if (!controller.onScreen && controller.drawn) continue;
       if (controller.update(ctx)) drawn++;
     }
     if (unfinished) this.requestFrame();

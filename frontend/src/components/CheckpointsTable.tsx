@@ -3,11 +3,10 @@ import { useShallow } from "zustand/react/shallow";
 
 import { fetchCheckpoints } from "../api/http";
 import { useApp } from "../app/services";
-import { colorForRun } from "../core/colors";
 import { formatBytes, formatDateTime, formatNumber, formatStep } from "../core/format";
 import type { Checkpoint } from "../core/types";
 import { decodeValue } from "../core/values";
-import { runLabel } from "../store/runsSlice";
+import { colorOf, runLabel } from "../store/runsSlice";
 import { selectedRunIds } from "../store/selectors";
 import { CopyIcon } from "./icons";
 
@@ -24,12 +23,12 @@ function checkpointSignature(runIds: readonly string[], revs: Map<string, number
 
 /** Checkpoints of the selected runs, newest first, from GET /checkpoints/{run_id}. */
 export function CheckpointsTable() {
-  const { runIds, runs, signature } = useApp(
+  const { runIds, runs, colors, signature } = useApp(
     useShallow((s) => {
       const ids = selectedRunIds(s);
       const revs = new Map<string, number>();
       for (const series of s.series.values()) if (series.metric === "checkpoint") revs.set(series.runId, series.step.length);
-      return { runIds: ids.join("\u0000"), runs: s.runs, signature: checkpointSignature(ids, revs) };
+      return { runIds: ids.join("\u0000"), runs: s.runs, colors: s.runColors, signature: checkpointSignature(ids, revs) };
     }),
   );
   const [rows, setRows] = useState<Row[] | null>(null);
@@ -96,7 +95,7 @@ export function CheckpointsTable() {
             <tr key={`${row.runId}-${row.step}-${row.time}-${row.path}`} className="border-b border-line last:border-0 hover:bg-subtle/60">
               <td className="px-4 py-2">
                 <span className="inline-flex items-center gap-2">
-                  <span className="h-2.5 w-2.5 rounded-[3px]" style={{ background: colorForRun(row.runId) }} aria-hidden="true" />
+                  <span className="h-2.5 w-2.5 rounded-[3px]" style={{ background: colorOf({ runColors: colors }, row.runId) }} aria-hidden="true" />
                   <span className="font-medium">{runLabel(runs.get(row.runId), row.runId)}</span>
                 </span>
               </td>

@@ -78,6 +78,7 @@ export function Header() {
           title="Wall-monitor mode (kiosk)"
           data-testid="kiosk-toggle"
           onClick={() => {
+            if (store.getState().rotateSec <= 0 && !store.getState().tabPinned) store.setState({ rotateSec: 30 });
             setKiosk(store, true);
             const q = new URLSearchParams(location.search);
             q.set("kiosk", "1");

@@ -1,9 +1,8 @@
 import { useApp, useServices } from "../app/services";
-import { colorForRun } from "../core/colors";
 import { formatClock, formatDuration, formatRate, formatStep } from "../core/format";
 import { etaSeconds, stepRate, totalSteps } from "../core/progress";
 import type { RunInfo } from "../core/types";
-import { runLabel } from "../store/runsSlice";
+import { colorOf, runLabel } from "../store/runsSlice";
 import type { SeriesData } from "../store/seriesSlice";
 import type { AppState } from "../store/store";
 import { isRunSelected } from "../store/uiSlice";
@@ -54,7 +53,8 @@ export function ProgressView() {
   const { store } = useServices();
   const now = useNow(1000);
   useApp((s) => s.structureRev + s.runOrder.length);
-  const rows = progressOf(store.getState());
+  const state = store.getState();
+  const rows = progressOf(state);
   if (rows.length === 0) {
     return (
       <div className="rounded-xl border border-dashed border-line px-6 py-10 text-center text-sm text-muted" data-testid="progress-empty">
@@ -66,7 +66,7 @@ export function ProgressView() {
     <div className="grid gap-3 grid-cols-[repeat(auto-fill,minmax(min(100%,26rem),1fr))]" data-testid="progress">
       {rows.map(({ run, step, total, rate, eta }) => {
         const pct = total ? Math.min(100, (step / total) * 100) : null;
-        const color = colorForRun(run.run_id);
+        const color = colorOf(state, run.run_id);
         const health = runHealth(run);
         return (
           <article key={run.run_id} className="rounded-xl border border-line bg-card p-4" data-testid="progress-row" data-run-id={run.run_id}>
@@ -102,7 +102,7 @@ export function ProgressView() {
               <div>
                 <dt className="text-muted">ETA</dt>
                 <dd className="font-medium tabular-nums" data-testid="eta">
-                  {eta === null ? (total === null ? "no total_steps" : "—") : formatDuration(eta)}
+                  {total !== null && step >= total ? "done" : eta === null ? (total === null ? "no total_steps" : "—") : formatDuration(eta)}
                 </dd>
               </div>
               <div>

@@ -1,6 +1,5 @@
 import { memo } from "react";
 
-import { colorForRun } from "../core/colors";
 import { formatAgo, formatStep } from "../core/format";
 import type { RunInfo } from "../core/types";
 import { runLabel } from "../store/runsSlice";
@@ -18,12 +17,12 @@ const HEALTH_TEXT: Record<RunHealth, string> = { active: "active", inactive: "in
 
 export const RunBadge = memo(function RunBadge(props: {
   run: RunInfo;
+  color: string;
   selected: boolean;
   large?: boolean;
   onToggle: (runId: string) => void;
 }) {
-  const { run, selected, large = false, onToggle } = props;
-  const color = colorForRun(run.run_id);
+  const { run, color, selected, large = false, onToggle } = props;
   const health = runHealth(run);
   const label = runLabel(run, run.run_id);
   const details = [

@@ -4,6 +4,7 @@ import { useShallow } from "zustand/react/shallow";
 import { useApp, useServices } from "../app/services";
 import type { RunInfo } from "../core/types";
 import { selectRuns, setGroupByProject, setRunSearch, toggleRunSelected } from "../store/actions";
+import { colorOf } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
 import { ChevronIcon, CloseIcon, SearchIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
@@ -17,10 +18,11 @@ function matches(run: RunInfo, needle: string): boolean {
 /** Run badges: search, All / None, grouping by project; collapses to two rows at 100 runs. */
 export function RunBar() {
   const { store } = useServices();
-  const { runs, runOrder, selection, search, grouped, kiosk } = useApp(
+  const { runs, runOrder, colors, selection, search, grouped, kiosk } = useApp(
     useShallow((s) => ({
       runs: s.runs,
       runOrder: s.runOrder,
+      colors: s.runColors,
       selection: s.selection,
       search: s.runSearch,
       grouped: s.groupByProject,
@@ -58,7 +60,7 @@ export function RunBar() {
     return (
       <div className="flex flex-none flex-wrap gap-2 border-b border-line px-6 py-3" data-testid="run-bar">
         {shown.map((run) => (
-          <RunBadge key={run.run_id} run={run} selected large onToggle={onToggle} />
+          <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
         ))}
       </div>
     );
@@ -124,7 +126,13 @@ export function RunBar() {
                 </span>
               )}
               {group.runs.map((run) => (
-                <RunBadge key={run.run_id} run={run} selected={isRunSelected(selection, run.run_id)} onToggle={onToggle} />
+                <RunBadge
+                  key={run.run_id}
+                  run={run}
+                  color={colorOf({ runColors: colors }, run.run_id)}
+                  selected={isRunSelected(selection, run.run_id)}
+                  onToggle={onToggle}
+                />
               ))}
             </div>
           ))}

@@ -49,7 +49,7 @@ export function Sidebar() {
           const active = tab.id === current;
           const count = counts[tab.id] ?? 0;
           return (
-            <li key={tab.id}>
+            <li key={tab.id} role="presentation">
               <button
                 type="button"
                 role="tab"

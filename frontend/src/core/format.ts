@@ -232,3 +232,22 @@ export function formatClock(ms: number): string {
 export function formatDateTime(ms: number): string {
   return DATE_TIME_FMT.format(ms);
 }
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * Wall-time tick labels (local time): 14:05:30 when ticks are seconds apart, 14:05 for
+ * minutes and hours, "Nov 23" at midnight, "Nov 23 14:00" for ticks a day or more apart.
+ */
+export function formatTimeTicks(ticks: readonly number[], incrementMs: number): string[] {
+  return ticks.map((t) => {
+    const d = new Date(t);
+    const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+    const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+    if (incrementMs < 60_000) return `${hm}:${pad2(d.getSeconds())}`;
+    if (incrementMs >= 86_400_000) return day;
+    if (d.getHours() === 0 && d.getMinutes() === 0) return day;
+    return hm;
+  });
+}

@@ -88,11 +88,12 @@ export class StreamClient {
     this.connect(true);
   }
 
-  private connect(resume: boolean): void {
+  /** `quiet`: a watchdog reopen of a stream that looked fine; the dot stays as it is. */
+  private connect(resume: boolean, quiet = false): void {
     this.closeSource();
     const version = this.store.getState().version;
     const url = resume && version !== null ? `${this.url}${this.url.includes("?") ? "&" : "?"}last_event_id=${version}` : this.url;
-    setConnection(this.store, { state: "connecting", retryAt: null, attempts: this.attempts });
+    if (!quiet) setConnection(this.store, { state: "connecting", retryAt: null, attempts: this.attempts });
     let source: EventSource;
     try {
       source = this.create(url);
@@ -177,8 +178,9 @@ export class StreamClient {
   private checkWatchdog(): void {
     if (!this.running || this.source === null) return;
     if (this.now() - this.lastMessageAt > this.watchdogMs) {
-      this.closeSource();
-      this.scheduleRetry();
+      // Reopen at once, resuming: if the server is really gone the new stream errors and the
+      // usual backoff takes over; if the stream was only quiet, nothing visible happens.
+      this.connect(true, this.store.getState().connection.state === "live");
     }
   }
 

@@ -1,6 +1,6 @@
 import { seriesKey } from "../core/metrics";
 import type { DeltaMessage, RunsMetaMessage, SnapshotMessage } from "../core/types";
-import { normalizeRun, orderRuns, placeholderRun, runsSlice } from "./runsSlice";
+import { derivedRuns, normalizeRun, placeholderRun, runsSlice } from "./runsSlice";
 import { appendWire, seriesCap, seriesFromWire, type SeriesData } from "./seriesSlice";
 import type { AppStore } from "./store";
 
@@ -60,7 +60,7 @@ export function applyDelta(store: AppStore, msg: DeltaMessage): DeltaOutcome {
   if (newRuns !== null) {
     const runs = new Map(state.runs);
     for (const runId of newRuns) if (!runs.has(runId)) runs.set(runId, placeholderRun(runId));
-    runsPatch = { runs, runOrder: orderRuns(runs) };
+    runsPatch = { runs, ...derivedRuns(runs) };
   }
   store.setState({
     ...runsPatch,

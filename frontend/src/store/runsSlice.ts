@@ -1,3 +1,4 @@
+import { assignRunColors, colorForRun } from "../core/colors";
 import type { RunInfo } from "../core/types";
 
 /** Runs slice: every run the dashboard knows, and the order badges and series follow. */
@@ -5,9 +6,21 @@ export interface RunsSlice {
   runs: ReadonlyMap<string, RunInfo>;
   /** Newest first (start_time), then by id: stable across updates. */
   runOrder: readonly string[];
+  /** Each run's colour (see assignRunColors); colorOf() falls back to the hash. */
+  runColors: ReadonlyMap<string, string>;
 }
 
-export const initialRuns: RunsSlice = { runs: new Map(), runOrder: [] };
+export const initialRuns: RunsSlice = { runs: new Map(), runOrder: [], runColors: new Map() };
+
+export function colorOf(state: { runColors: ReadonlyMap<string, string> }, runId: string): string {
+  return state.runColors.get(runId) ?? colorForRun(runId);
+}
+
+/** runOrder and runColors for a runs map. */
+export function derivedRuns(runs: ReadonlyMap<string, RunInfo>): Pick<RunsSlice, "runOrder" | "runColors"> {
+  const runOrder = orderRuns(runs);
+  return { runOrder, runColors: assignRunColors([...runOrder].reverse()) };
+}
 
 /** A stand-in for a run whose points arrived before its metadata did. */
 export function placeholderRun(runId: string): RunInfo {
@@ -39,7 +52,7 @@ export function runsSlice(list: readonly RunInfo[], keep: Iterable<string> = [])
   const runs = new Map<string, RunInfo>();
   for (const run of list) runs.set(run.run_id, normalizeRun(run));
   for (const runId of keep) if (!runs.has(runId)) runs.set(runId, placeholderRun(runId));
-  return { runs, runOrder: orderRuns(runs) };
+  return { runs, ...derivedRuns(runs) };
 }
 
 /** Fills fields an older or partial server may leave out, so views never meet undefined. */

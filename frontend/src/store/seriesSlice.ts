@@ -1,6 +1,6 @@
 import { cardForMetric, seriesKey } from "../core/metrics";
 import type { WireSeries } from "../core/types";
-import { decodeValues } from "../core/values";
+import { decodeValues, decodeValuesInPlace } from "../core/values";
 
 /**
  * One series as the client holds it. Its arrays are mutated in place by deltas (a delta
@@ -43,8 +43,13 @@ export const initialSeries = (): SeriesSlice => ({
   dataRev: 0,
 });
 
+/**
+ * A series from a wire object. The wire arrays are taken over, not copied: they come from
+ * JSON.parse and nothing else holds them.
+ */
 export function seriesFromWire(wire: WireSeries, rev: number): SeriesData {
   const n = Math.min(wire.step.length, wire.time.length, wire.value.length);
+  const own = (a: number[]) => (a.length === n ? a : a.slice(0, n));
   const data: SeriesData = {
     key: seriesKey(wire),
     runId: wire.run_id,
@@ -54,9 +59,9 @@ export function seriesFromWire(wire: WireSeries, rev: number): SeriesData {
     rank: wire.rank ?? 0,
     device: wire.device ?? 65535,
     unit: wire.unit ?? "",
-    step: wire.step.slice(0, n),
-    time: wire.time.slice(0, n),
-    value: decodeValues(wire.value.slice(0, n)),
+    step: own(wire.step),
+    time: own(wire.time),
+    value: decodeValuesInPlace(wire.value.length === n ? wire.value : wire.value.slice(0, n)),
     rev,
   };
   return ensureStepOrder(data);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import {
   formatAgo,
+  formatTimeTicks,
   formatBytes,
   formatDuration,
   formatNumber,
@@ -83,5 +84,15 @@ describe("small formatters", () => {
     expect(formatAgo(0, 12_000)).toBe("12 s ago");
     expect(formatAgo(0, 5 * 60_000)).toBe("5 min ago");
     expect(formatNumber(-0.5)).toBe("-0.5");
+  });
+});
+
+describe("formatTimeTicks", () => {
+  const t = new Date(2024, 10, 23, 14, 5, 30).getTime();
+  it("shows seconds, minutes or days by tick spacing", () => {
+    expect(formatTimeTicks([t], 15_000)).toEqual(["14:05:30"]);
+    expect(formatTimeTicks([t], 300_000)).toEqual(["14:05"]);
+    expect(formatTimeTicks([new Date(2024, 10, 23).getTime()], 3_600_000)).toEqual(["Nov 23"]);
+    expect(formatTimeTicks([t], 86_400_000)).toEqual(["Nov 23"]);
   });
 });

@@ -140,8 +140,11 @@ describe("StreamClient", () => {
     expect(FakeSource.all).toHaveLength(1);
     vi.advanceTimersByTime(6_000);
     expect(FakeSource.all[0]?.closed).toBe(true);
-    vi.advanceTimersByTime(1_000);
-    expect(FakeSource.all.length).toBeGreaterThan(1);
+    expect(FakeSource.all.length).toBe(2);
+    expect(latest().url).toBe("stream?last_event_id=1");
+    expect(store.getState().connection.state).toBe("live");
+    latest().fail();
+    expect(store.getState().connection.state).toBe("disconnected");
     client.stop();
   });
 
