@@ -46,7 +46,7 @@ browser:
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check agent backend tests
-	cd frontend && npm run typecheck
+	cd frontend && npm run typecheck && npm run lint
 
 test-python: setup browser
 	$(BIN)/pytest

@@ -1,8 +1,9 @@
 """Fixtures of the browser tests: Debian's Chromium through playwright, and the real stack
 (embedded ClickHouse + `runwatch serve` + agent runs).
 
-Skipped, visibly, when playwright or Chromium is missing or frontend/dist was not built
-(`npm --prefix frontend ci && npm --prefix frontend run build`).
+They fail, naming what is missing, when playwright or Chromium is absent or frontend/dist
+was not built: `make test` installs and builds all three, and a skipped browser test would
+hide a broken dashboard behind a green run.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _why_not() -> str | None:
 def browser() -> Iterator[Browser]:
     reason = _why_not()
     if reason is not None:
-        pytest.skip(reason)
+        pytest.fail(f"browser tests cannot run: {reason}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     from .chromium import launch
@@ -89,7 +90,7 @@ def _fresh_database(server: EmbeddedClickHouse) -> str:
 def module_database(clickhouse_server: EmbeddedClickHouse) -> Iterator[str]:
     """A database shared by the tests of one module (they only add runs to it)."""
     if _why_not() is not None:
-        pytest.skip(_why_not() or "")
+        pytest.fail(f"browser tests cannot run: {_why_not()}", pytrace=False)
     name = _fresh_database(clickhouse_server)
     yield name
     if clickhouse_server.running:
