@@ -17,6 +17,7 @@ buffering.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -99,9 +100,12 @@ class ClickHouseTransport:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self._client: Any = None
+        # Imported here, in Run(), not on the first insert: an import in the writer thread
+        # holds the GIL for ~0.1 s while training is already calling log().
+        import clickhouse_connect  # noqa: F401
 
     def _connect(self) -> Any:
-        import clickhouse_connect  # heavy: only in the thread that sends, on first use
+        import clickhouse_connect
 
         _quiet_driver_logs()
 
@@ -147,7 +151,9 @@ class ClickHouseTransport:
             client.raw_insert(
                 f"`{batch.database}`.`{batch.table}`",
                 batch.columns,
-                insert_block=body,
+                # A file-like block is streamed as the body with the INSERT in the URL;
+                # plain bytes would be copied whole to prepend the statement.
+                insert_block=io.BytesIO(body),
                 settings=self.settings(batch),
                 fmt="Native",
                 compression=encoding,

@@ -2,20 +2,25 @@
 
 Two schedules share the thread (so they never race over the cache):
 
-- metrics, every `poll_interval_sec`: points stored since the watermark (the largest
-  `ingested_at` seen, server clock) minus `poll_overlap_sec`; re-read points are dropped by
-  (series, step, event_time) (backend/ingest.py). A run the cache does not hold yet — a new
-  run, or an old one whose spool was just replayed — first gets the runs list refreshed (so
-  `runs_meta` precedes its series) and its whole history backfilled. When more than
-  `poll_max_rows` points arrived at once, the runs concerned are re-backfilled instead of
-  streaming raw rows through Python.
+- metrics, every `poll_interval_sec`: what was stored since the watermark (the newest
+  `ingested_at` seen, server clock) minus `poll_overlap_sec`. First a count of points per
+  ingested_at instant, compared with what was already read at each instant; then only the
+  points of instants that changed. So a point whose insert became visible late (a long
+  insert, a replayed spool, async inserts, a cluster node's clock) is still found, and a
+  point read twice is dropped by (series, step, event_time) (backend/ingest.py). A run the
+  cache does not hold yet — a new run, or an old one whose spool was just replayed — first
+  gets the runs list refreshed (so `runs_meta` precedes its series) and its history
+  backfilled. When more than `poll_max_rows` points arrived at once, the runs concerned are
+  reloaded from the server instead of streaming raw rows through Python.
 - runs, every `runs_poll_interval_sec`: the runs in the cache horizon (`runs` FINAL joined to
   `run_stats`), published as `runs_meta` when it changed; runs that left the horizon are
-  dropped from the cache.
+  dropped from the cache, runs that entered it are queued for backfill.
 
-The first successful cycle applies the schema (if asked) and backfills the horizon, reduced on
-the server (queries.backfill). Failures back off exponentially with jitter up to
-`poll_backoff_max_sec`; the watermark stays where it was, so nothing stored meanwhile is missed.
+The first successful cycle applies the schema (if asked) and queues the horizon for
+backfill, most recently active runs first; each cycle then loads one batch (reduced on the
+server: queries.backfill) before its metrics poll, so live points keep flowing while a large
+history loads. Failures back off exponentially with jitter up to `poll_backoff_max_sec`; the
+watermark stays where it was, so nothing stored meanwhile is missed.
 """
 
 from __future__ import annotations

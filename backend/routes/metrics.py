@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
@@ -40,13 +41,8 @@ def get_metric(
     read = read_metric(ch, run_id, metric, window, max_points or settings.max_points,
                        settings.metrics_raw_max_rows)
     body = b"".join((
-        b'{"run_id":', _json_str(run_id), b',"metric":', _json_str(metric),
+        b'{"run_id":', orjson.dumps(run_id), b',"metric":', orjson.dumps(metric),
         b',"source":"', read.source.encode(), b'","series":', json_array(read.series), b"}",
     ))
     return Response(body, media_type="application/json")
 
-
-def _json_str(text: str) -> bytes:
-    import orjson
-
-    return orjson.dumps(text)

@@ -485,8 +485,8 @@ def targets_lines(
 
     p50r = ratio(rw["p50_us"], floor["p50_us"])
     p999r = ratio(rw["p999_us"], floor["p999_us"])
-    fv = summary.get("floor_values")
-    fv_ok = bool(fv and fv["runs_ok"])
+    fv = summary.get("floor_values") or {}
+    fv_ok = bool(fv.get("runs_ok"))
     p50_fv = (
         f"; {fmt(ratio(rw['p50_us'], fv['p50_us']), 2)}x the values-only floor" if fv_ok else ""
     )
