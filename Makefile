@@ -46,6 +46,7 @@ browser:
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check agent backend tests
+	$(BIN)/mypy
 	cd frontend && npm run typecheck && npm run lint
 
 test-python: setup browser

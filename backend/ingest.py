@@ -107,7 +107,7 @@ class IngestResult:
 
 def ingest_points(cache: SeriesCache, recent: RecentKeys, rows: Any,
                   skip_runs: frozenset[str] = frozenset()) -> IngestResult:
-    """Stage rows of `points_since` (sorted by series, step, time) into the cache."""
+    """Stage rows of `points_stored_at` (sorted by series, step, time) into the cache."""
     groups = [g for g in iter_groups(rows) if g[0].run_id not in skip_runs]
     if not groups:
         return IngestResult(0, 0, frozenset())

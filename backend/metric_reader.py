@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from backend import queries
+from backend import metric_queries as queries
 from backend.clients import ClientPool
 from backend.decimate import lttb_indices
 from backend.events import series_change_json

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-_MS = "fromUnixTimestamp64Milli({%s:Int64})"
+MS = "fromUnixTimestamp64Milli({%s:Int64})"  # an epoch-ms parameter as a DateTime64(3)
 
-POINT_COLUMNS = ("run_id", "metric", "host", "rank", "device", "unit", "step", "t", "value", "ing")
 BUCKET_COLUMNS = (
     "run_id", "metric", "host", "rank", "device", "unit", "n", "w", "b",
     "finite", "lo", "lo_step", "lo_t", "hi", "hi_step", "hi_t", "nans", "nan_step", "nan_t",
@@ -25,24 +24,6 @@ class Query(NamedTuple):
     params: dict[str, Any]
 
 
-def points_since(since_ms: int, limit: int) -> Query:
-    """Points stored (by the server's clock) after `since_ms`, in series order.
-
-    `limit` rows at most; the caller asks for one more than it accepts to learn that there
-    were more. `now` is the server's clock, to cap the watermark.
-    """
-    sql = f"""
-SELECT run_id, metric, host, rank, device, unit, step,
-       toUnixTimestamp64Milli(event_time) AS t, value,
-       toUnixTimestamp64Milli(ingested_at) AS ing,
-       toUnixTimestamp64Milli(now64(3)) AS now
-FROM metric_points
-WHERE ingested_at > {_MS % "since"}
-ORDER BY run_id, metric, host, rank, device, step, event_time
-LIMIT {{limit:UInt64}}"""
-    return Query(sql, {"since": since_ms, "limit": limit})
-
-
 def stored_counts_since(since_ms: int) -> Query:
     """How many points were stored at each ingested_at (ms) after `since_ms`: the poller
     compares these with what it has read, and fetches only the instants that differ."""
@@ -50,7 +31,7 @@ def stored_counts_since(since_ms: int) -> Query:
 SELECT toUnixTimestamp64Milli(ingested_at) AS ing, count() AS n,
        toUnixTimestamp64Milli(now64(3)) AS now
 FROM metric_points
-WHERE ingested_at > {_MS % "since"}
+WHERE ingested_at > {MS % "since"}
 GROUP BY ing"""
     return Query(sql, {"since": since_ms})
 
@@ -62,7 +43,7 @@ SELECT run_id, metric, host, rank, device, unit, step,
        toUnixTimestamp64Milli(event_time) AS t, value,
        toUnixTimestamp64Milli(ingested_at) AS ing
 FROM metric_points
-WHERE ingested_at > {_MS % "since"}
+WHERE ingested_at > {MS % "since"}
   AND toUnixTimestamp64Milli(ingested_at) IN {{instants:Array(Int64)}}
 ORDER BY run_id, metric, host, rank, device, step, event_time
 LIMIT {{limit:UInt64}}"""
@@ -71,7 +52,7 @@ LIMIT {{limit:UInt64}}"""
 
 def runs_stored_since(since_ms: int) -> Query:
     return Query(
-        f"SELECT DISTINCT run_id FROM metric_points WHERE ingested_at > {_MS % 'since'}",
+        f"SELECT DISTINCT run_id FROM metric_points WHERE ingested_at > {MS % 'since'}",
         {"since": since_ms},
     )
 
@@ -80,7 +61,7 @@ def server_now() -> Query:
     return Query("SELECT toUnixTimestamp64Milli(now64(3))", {})
 
 
-def _bucket_aggregates(rank_expr: str) -> str:
+def bucket_aggregates(rank_expr: str) -> str:
     """Per group: how many non-NaN points, the min and max point, the first NaN point."""
     return f"""
        countIf(NOT isNaN(value)) AS finite,
@@ -108,7 +89,7 @@ SELECT {", ".join(BUCKET_COLUMNS)}
 FROM
 (
 SELECT {key}, any(unit) AS unit, any(n) AS n, any(w) AS w, b, min(rn) AS rn0,
-       {_bucket_aggregates("rn")}
+       {bucket_aggregates("rn")}
 FROM
 (
     SELECT {key}, unit, step, toUnixTimestamp64Milli(event_time) AS t, value,
@@ -118,7 +99,7 @@ FROM
            toInt64(exp2(greatest(0, ceil(log2(greatest(n_history, 1) / {{buckets:UInt64}}))))) AS w,
            if(toInt64(rn) > n_history, -toInt64(rn), intDiv(toInt64(rn) - 1, w)) AS b
     FROM metric_points
-    WHERE run_id IN {{runs:Array(String)}} AND ingested_at <= {_MS % "cutoff"}
+    WHERE run_id IN {{runs:Array(String)}} AND ingested_at <= {MS % "cutoff"}
     WINDOW whole AS (PARTITION BY {key}),
            in_order AS (PARTITION BY {key} ORDER BY step, event_time
                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -138,7 +119,7 @@ SELECT run_id, metric, host, rank, device, step,
        toUnixTimestamp64Milli(event_time) AS t, toUnixTimestamp64Milli(ingested_at) AS ing
 FROM metric_points
 WHERE run_id IN {{runs:Array(String)}}
-  AND ingested_at > {_MS % "after"} AND ingested_at <= {_MS % "until"}"""
+  AND ingested_at > {MS % "after"} AND ingested_at <= {MS % "until"}"""
     return Query(sql, {"runs": list(run_ids), "after": after_ms, "until": until_ms})
 
 
@@ -254,124 +235,4 @@ SELECT count() FROM (
     UNION ALL
     SELECT run_id FROM run_stats WHERE run_id = {run_id:String} LIMIT 1
 )"""
-    return Query(sql, {"run_id": run_id})
-
-
-# --- one metric of one run (GET /metrics) ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Window:
-    """The part of a metric a chart asks for; None means unbounded."""
-
-    from_step: int | None = None
-    to_step: int | None = None
-    from_time: int | None = None  # epoch ms
-    to_time: int | None = None
-
-
-def _metric_where(run_id: str, metric: str, window: Window) -> tuple[str, dict[str, Any]]:
-    clauses = ["run_id = {run_id:String}", "metric = {metric:String}"]
-    params: dict[str, Any] = {"run_id": run_id, "metric": metric}
-    if window.from_step is not None:
-        clauses.append("step >= {from_step:UInt64}")
-        params["from_step"] = window.from_step
-    if window.to_step is not None:
-        clauses.append("step <= {to_step:UInt64}")
-        params["to_step"] = window.to_step
-    if window.from_time is not None:
-        clauses.append(f"event_time >= {_MS % 'from_time'}")
-        params["from_time"] = window.from_time
-    if window.to_time is not None:
-        clauses.append(f"event_time <= {_MS % 'to_time'}")
-        params["to_time"] = window.to_time
-    return "WHERE " + " AND ".join(clauses), params
-
-
-def metric_extent(run_id: str, metric: str, window: Window) -> Query:
-    """How many raw points the window holds, their step range and the minutes they span."""
-    where, params = _metric_where(run_id, metric, window)
-    sql = f"""
-SELECT count() AS n, min(step) AS lo_step, max(step) AS hi_step,
-       dateDiff('minute', min(event_time), max(event_time)) + 1 AS minutes,
-       any(unit) AS unit
-FROM metric_points {where}"""
-    return Query(sql, params)
-
-
-def metric_raw(run_id: str, metric: str, window: Window, limit: int) -> Query:
-    where, params = _metric_where(run_id, metric, window)
-    sql = f"""
-SELECT run_id, metric, host, rank, device, unit, step,
-       toUnixTimestamp64Milli(event_time) AS t, value
-FROM metric_points {where}
-ORDER BY host, rank, device, step, event_time
-LIMIT {{limit:UInt64}}"""
-    return Query(sql, {**params, "limit": limit})
-
-
-def metric_buckets(run_id: str, metric: str, window: Window, lo_step: int, width: int) -> Query:
-    """Raw points reduced on the server to min/max/first-NaN per `width` steps."""
-    where, params = _metric_where(run_id, metric, window)
-    sql = f"""
-SELECT {", ".join(BUCKET_COLUMNS)}
-FROM
-(
-SELECT run_id, metric, host, rank, device, any(unit) AS unit, count() AS n,
-       toInt64({{width:UInt64}}) AS w, intDiv(step - {{lo_step:UInt64}}, {{width:UInt64}}) AS b,
-       {_bucket_aggregates("(step, t)")}
-FROM (
-    SELECT run_id, metric, host, rank, device, unit, step,
-           toUnixTimestamp64Milli(event_time) AS t, value
-    FROM metric_points {where}
-)
-GROUP BY run_id, metric, host, rank, device, b
-)
-ORDER BY run_id, metric, host, rank, device, b"""
-    return Query(sql, {**params, "lo_step": lo_step, "width": width})
-
-
-def metric_rollup(run_id: str, metric: str, window: Window) -> Query:
-    """Per series and minute: the step range, min, max, last value and NaN count."""
-    clauses = ["run_id = {run_id:String}", "metric = {metric:String}"]
-    params: dict[str, Any] = {"run_id": run_id, "metric": metric}
-    if window.from_time is not None:
-        clauses.append(f"minute >= toStartOfMinute({_MS % 'from_time'})")
-        params["from_time"] = window.from_time
-    if window.to_time is not None:
-        clauses.append(f"minute <= {_MS % 'to_time'}")
-        params["to_time"] = window.to_time
-    having = []
-    if window.from_step is not None:
-        having.append("max_step >= {from_step:UInt64}")
-        params["from_step"] = window.from_step
-    if window.to_step is not None:
-        having.append("min_step <= {to_step:UInt64}")
-        params["to_step"] = window.to_step
-    sql = f"""
-SELECT run_id, metric, host, rank, device, toInt64(toUnixTimestamp(minute)) * 1000 AS t,
-       min(min_step) AS min_step, max(max_step) AS max_step,
-       min(min_value) AS lo, max(max_value) AS hi, argMaxMerge(last_value) AS last,
-       sum(nan_count) AS nans, sum(count) AS n
-FROM metric_rollup_1m
-WHERE {" AND ".join(clauses)}
-GROUP BY run_id, metric, host, rank, device, minute
-{("HAVING " + " AND ".join(having)) if having else ""}
-ORDER BY host, rank, device, minute"""
-    return Query(sql, params)
-
-
-def metric_unit(run_id: str, metric: str) -> Query:
-    return Query(
-        "SELECT unit FROM metric_points WHERE run_id = {run_id:String} "
-        "AND metric = {metric:String} LIMIT 1",
-        {"run_id": run_id, "metric": metric},
-    )
-
-
-def checkpoints(run_id: str) -> Query:
-    sql = """
-SELECT step, toUnixTimestamp64Milli(event_time) AS t, value, tags_json
-FROM metric_points
-WHERE run_id = {run_id:String} AND metric = 'checkpoint'
-ORDER BY step, event_time"""
     return Query(sql, {"run_id": run_id})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,7 +77,7 @@ class SettingsError(ValueError):
     """A setting from the environment, `.env` or the command line has a bad value."""
 
 
-def load_settings(cls: type[S], **overrides: object) -> S:
+def load_settings(cls: type[S], **overrides: Any) -> S:
     """Build `cls` from overrides + environment + `.env`, with one readable line per bad value.
 
     Overrides equal to None are left out, so CLI options that were not given do not mask the
@@ -85,7 +85,7 @@ def load_settings(cls: type[S], **overrides: object) -> S:
     """
     from pydantic import ValidationError
 
-    given = {key: value for key, value in overrides.items() if value is not None}
+    given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     try:
         return cls(**given)
     except ValidationError as exc:

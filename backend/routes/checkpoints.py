@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from backend import queries
+from backend import metric_queries as queries
 from backend.deps import ClickHouseDep
 from backend.routes.errors import ensure_run_exists
 from backend.sse_encoding import dumps

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from backend import queries
+from backend import metric_queries as queries
 from backend.deps import ClickHouseDep, SettingsDep
 from backend.metric_reader import read_metric
 from backend.routes.errors import ensure_run_exists

@@ -16,11 +16,13 @@ that does not complete within `sse_send_timeout_sec` (a stalled client) ends the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Header, Query
+from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse, SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
@@ -96,6 +98,10 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
         broadcaster.unsubscribe(sub)
 
 
+def _ping_event() -> ServerSentEvent:
+    return ServerSentEvent(event="ping", data=str(int(time.time() * 1000)), sep="\n")
+
+
 @router.get("/stream")
 async def stream(
     runtime: RuntimeDep,
@@ -112,6 +118,10 @@ async def stream(
     return _StreamResponse(
         event_frames(runtime, flt, resume_from),
         ping=s.sse_ping_sec,
+        # A named event, not sse-starlette's default comment: EventSource never surfaces
+        # comments, and the page's watchdog needs to see that a quiet stream is still alive.
+        # (No id, so Last-Event-ID is untouched; data must be non-empty to be dispatched.)
+        ping_message_factory=_ping_event,
         sep="\n",
         send_timeout=s.sse_send_timeout_sec,
         headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"},

@@ -165,7 +165,9 @@ class SSEReader:
                         self.pings += 1
                         continue
                     if line == "":
-                        if data:
+                        if fields.get("event") == "ping":
+                            self.pings += 1
+                        elif data:
                             self.events.put(Event(
                                 fields.get("event", "message"), fields.get("id"),
                                 json.loads("\n".join(data)), time.monotonic(),

@@ -4,27 +4,29 @@ import re
 
 import pytest
 
+from backend import metric_queries as mq
 from backend import queries as q
 
 EVIL = "x' OR 1=1 --\"; DROP TABLE runs"
 
 
 def all_queries() -> list[q.Query]:
-    window = q.Window(from_step=1, to_step=2, from_time=3, to_time=4)
+    window = mq.Window(from_step=1, to_step=2, from_time=3, to_time=4)
     return [
-        q.points_since(123, 10),
+        q.stored_counts_since(123),
+        q.points_stored_at(123, [124, 125], 10),
         q.runs_stored_since(5),
         q.backfill([EVIL, "b"], 99, 500, 500),
         q.stored_between([EVIL], 1, 2),
         q.runs_page(q.RunsFilter(project=EVIL, status="stale", run_ids=[EVIL]), 10, 5, 300_000),
         q.runs_horizon(200, 7 * 86_400_000, 300_000),
         q.run_exists(EVIL),
-        q.metric_extent(EVIL, EVIL, window),
-        q.metric_raw(EVIL, EVIL, window, 100),
-        q.metric_buckets(EVIL, EVIL, window, 0, 10),
-        q.metric_rollup(EVIL, EVIL, window),
-        q.metric_unit(EVIL, EVIL),
-        q.checkpoints(EVIL),
+        mq.metric_extent(EVIL, EVIL, window),
+        mq.metric_raw(EVIL, EVIL, window, 100),
+        mq.metric_buckets(EVIL, EVIL, window, 0, 10),
+        mq.metric_rollup(EVIL, EVIL, window),
+        mq.metric_unit(EVIL, EVIL),
+        mq.checkpoints(EVIL),
     ]
 
 
@@ -38,15 +40,15 @@ def test_user_values_are_parameters_never_sql_text(query: q.Query) -> None:
 @pytest.mark.parametrize(
     ("window", "fragments", "absent"),
     [
-        (q.Window(), [], ["from_step", "to_step", "from_time", "to_time"]),
-        (q.Window(from_step=5), ["step >= {from_step:UInt64}"], ["to_step"]),
-        (q.Window(to_time=9), ["event_time <= fromUnixTimestamp64Milli({to_time:Int64})"],
+        (mq.Window(), [], ["from_step", "to_step", "from_time", "to_time"]),
+        (mq.Window(from_step=5), ["step >= {from_step:UInt64}"], ["to_step"]),
+        (mq.Window(to_time=9), ["event_time <= fromUnixTimestamp64Milli({to_time:Int64})"],
          ["from_time"]),
     ],
 )
 def test_metric_window_adds_only_the_bounds_given(
-        window: q.Window, fragments: list[str], absent: list[str]) -> None:
-    query = q.metric_raw("r", "m", window, 10)
+        window: mq.Window, fragments: list[str], absent: list[str]) -> None:
+    query = mq.metric_raw("r", "m", window, 10)
     for fragment in fragments:
         assert fragment in query.sql
     for name in absent:
@@ -58,8 +60,11 @@ def test_runs_page_without_filters_has_no_where() -> None:
     assert query.params == {"limit": 10, "offset": 0, "active_ms": 1000}
 
 
-def test_points_since_reads_by_ingested_at_in_series_order() -> None:
-    query = q.points_since(1000, 50)
-    assert "ingested_at > fromUnixTimestamp64Milli({since:Int64})" in query.sql
-    assert "ORDER BY run_id, metric, host, rank, device, step, event_time" in query.sql
-    assert query.params == {"since": 1000, "limit": 50}
+def test_the_poll_reads_by_ingested_at_instant_in_series_order() -> None:
+    counts = q.stored_counts_since(1000)
+    assert "ingested_at > fromUnixTimestamp64Milli({since:Int64})" in counts.sql
+    assert "GROUP BY ing" in counts.sql
+    points = q.points_stored_at(1000, [1001, 1002], 50)
+    assert "toUnixTimestamp64Milli(ingested_at) IN {instants:Array(Int64)}" in points.sql
+    assert "ORDER BY run_id, metric, host, rank, device, step, event_time" in points.sql
+    assert points.params == {"since": 1000, "instants": [1001, 1002], "limit": 50}
