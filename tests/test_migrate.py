@@ -132,3 +132,27 @@ def test_cluster_schema_statements_are_valid_clickhouse_sql(clickhouse_server: E
         for statement in migration.statements():
             formatted = client.query("SELECT formatQuery({q:String})", parameters={"q": statement}).result_rows[0][0]
             assert "ON CLUSTER" in formatted
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def _definitions(statements: list[str]) -> dict[str, str]:
+    """Table/view name → its column list or SELECT, with `_local` and ON CLUSTER taken out."""
+    found = {}
+    for statement in statements:
+        text = _normalised(statement).replace("_local", "").replace(" ON CLUSTER '{cluster}'", "")
+        name = text.split(" IF NOT EXISTS ")[1].split(" ")[0]
+        if " AS SELECT " in text:
+            found[name] = text.split(" AS SELECT ", 1)[1]
+        elif " ENGINE = Distributed" not in text:
+            found[name] = text.split("(", 1)[1].rsplit(") ENGINE", 1)[0]
+    return found
+
+
+def test_cluster_schema_defines_the_same_columns_and_views_as_the_single_node_schema() -> None:
+    single = load_migrations()
+    cluster = load_migrations(default_sql_dir() / "cluster")
+    for one, many in zip(single, cluster, strict=True):
+        assert _definitions(many.statements()) == _definitions(one.statements()), one.name

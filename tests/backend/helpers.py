@@ -8,7 +8,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import uvicorn
 from backend.app import create_app
 from backend.settings import Settings
 from tests.support.clickhouse import EmbeddedClickHouse, free_port
+from tests.support.waiting import wait_for
 
 POINT_COLUMNS = ["run_id", "metric", "host", "rank", "device", "step", "value", "unit",
                  "event_time", "tags_json"]
@@ -107,17 +108,6 @@ class LiveServer:
         wait_for(lambda: runtime.broadcaster.latest_version == runtime.cache.version, 5,
                  "publication")
         return int(runtime.cache.version)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 @dataclass

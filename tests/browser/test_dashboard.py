@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .pages import card, dataset, open_dashboard, settle, wait_card, wait_until
+from .pages import card, dataset, open_dashboard, settle, wait_card, wait_for
 from .stack import open_run
 
 if TYPE_CHECKING:
@@ -135,12 +135,12 @@ def test_timeline_picker_changes_the_x_range(
     all_span = _x_span(page)
     assert all_span < 3_600_000, "All fits the data, which spans seconds"
     page.get_by_role("radio", name="1h").click()
-    wait_until(lambda: abs(_x_span(page) - 3_600_000) < 5_000, 5, "a one-hour x range")
+    wait_for(lambda: abs(_x_span(page) - 3_600_000) < 5_000, 5, "a one-hour x range")
     page.get_by_role("radio", name="6h").click()
-    wait_until(lambda: abs(_x_span(page) - 6 * 3_600_000) < 5_000, 5, "a six-hour x range")
+    wait_for(lambda: abs(_x_span(page) - 6 * 3_600_000) < 5_000, 5, "a six-hour x range")
     page.screenshot(path=str(screenshots / "timeline-6h.png"))
     page.get_by_role("radio", name="All").click()
-    wait_until(lambda: _x_span(page) < 3_600_000, 5, "the data's own x range again")
+    wait_for(lambda: _x_span(page) < 3_600_000, 5, "the data's own x range again")
 
 
 def test_zoom_is_kept_while_data_arrives(
@@ -226,7 +226,7 @@ def test_kiosk_mode_rotates_tabs(
         seen.add(title.get_attribute("data-tab"))
         return len(seen) >= 3
 
-    wait_until(three_tabs_seen, 10, "three tabs in rotation")
+    wait_for(three_tabs_seen, 10, "three tabs in rotation")
     assert page.locator("[data-testid=kiosk-exit]").is_visible()
 
 
