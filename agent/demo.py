@@ -43,7 +43,8 @@ class DemoSpec:
         return max(1, self.total_steps // 20)
 
 
-def demo_specs(runs: int, steps: int, seed: int = 0) -> list[DemoSpec]:
+def demo_specs(runs: int, steps: int, seed: int = 0, label: str = "") -> list[DemoSpec]:
+    """`label` tells apart the runs of separate demo sessions, whose names would repeat."""
     rng = random.Random(seed)
     specs = []
     for i in range(runs):
@@ -51,7 +52,7 @@ def demo_specs(runs: int, steps: int, seed: int = 0) -> list[DemoSpec]:
         diverges = i == runs - 1 and runs >= 3
         specs.append(
             DemoSpec(
-                name=f"resnet50-lr{lr:g}-{i}",
+                name=f"resnet50-lr{lr:g}-{label}{i}",
                 lr=lr,
                 batch_size=(256, 512, 128)[i % 3],
                 total_steps=steps,
@@ -155,7 +156,8 @@ def run_demo(
     system_metrics: bool = True,
 ) -> list[str]:
     """Start `runs` simulated runs concurrently; returns their run ids once all ended."""
-    specs = demo_specs(runs, steps, seed=int(time.time()))
+    started = time.time()
+    specs = demo_specs(runs, steps, seed=int(started), label=time.strftime("%H%M-", time.localtime(started)))
     run_ids: list[str] = []
     threads = []
     for index, spec in enumerate(specs):
