@@ -43,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        # A training box may have only the agent's dependencies (`pip install runwatch`).
+        extra = "embedded" if args.command in ("clickhouse", "up") else "server"
+        print(f"runwatch {args.command}: needs the '{extra}' extra ({exc}); "
+              f"install it with: pip install 'runwatch[{extra}]'", file=sys.stderr)
+        return 2
     except ValueError as exc:
         # SettingsError (a bad CH_* value or option); imported lazily with pydantic.
         if type(exc).__name__ != "SettingsError":

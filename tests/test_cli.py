@@ -136,3 +136,21 @@ def test_up_serves_dashboard_and_clickhouse_and_ctrl_c_stops_everything(tmp_path
     for url in (f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{ch_port}/ping"):
         with pytest.raises(OSError):
             _get(url)
+
+
+@pytest.mark.parametrize(("command", "missing", "extra"), [
+    (["sql", "SELECT 1"], "pydantic", "server"),
+    (["serve"], "fastapi", "server"),
+    (["clickhouse", "--data-dir", "unused"], "chdb", "embedded"),
+])
+def test_a_command_whose_extra_is_not_installed_says_which_to_install(
+    command: list[str], missing: str, extra: str
+) -> None:
+    # As on a training box with only the agent's dependencies: the module cannot be imported.
+    script = (f"import sys; sys.modules[{missing!r}] = None; from backend.cli import main; "
+              f"sys.exit(main({command!r}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"pip install 'runwatch[{extra}]'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ import type { AppState, AppStore } from "../store/store";
 import type { XRange } from "../store/uiSlice";
 import { buildCardData, linesForCard, type CardData, type DetailData, type LineSpec } from "./cardData";
 import { drawNonFinite, type MarkerSet } from "./markers";
+import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
 import { Tooltip } from "./tooltip";
 
@@ -222,10 +223,11 @@ export class ChartController {
         width: smoothing ? 1 : lineWidth,
         dash: line.dash,
         spanGaps: false,
+        paths: linePaths,
         points: smoothing ? { show: false } : { size: kiosk ? 6 : 4, fill: line.color, stroke: line.color },
       });
       if (smoothing) {
-        series.push({ label: `${line.label} (smoothed)`, stroke: line.color, width: lineWidth, dash: line.dash, points: { show: false } });
+        series.push({ label: `${line.label} (smoothed)`, stroke: line.color, width: lineWidth, dash: line.dash, paths: linePaths, points: { show: false } });
       }
     }
     const axisFont = theme.font;
