@@ -55,7 +55,9 @@ def run_up(args: argparse.Namespace) -> int:
     python = [sys.executable, "-m", "backend"]
     parts = [
         Part("clickhouse",
-             [*python, "clickhouse", "--data-dir", str(args.data_dir), "--port", str(args.ch_port)],
+             # The schema is the next part's job: one applier, in order, with a clear failure.
+             [*python, "clickhouse", "--data-dir", str(args.data_dir), "--port", str(args.ch_port),
+              "--no-migrate"],
              ready_url=f"http://127.0.0.1:{args.ch_port}/ping"),
         Part("migrate", [*python, "migrate"]),
         Part("dashboard",

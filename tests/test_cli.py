@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clickhouse import REPO_ROOT, EmbeddedClickHouse, free_port
+from tests.support.waiting import wait_for
 
 
 def runwatch(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -154,3 +155,33 @@ def test_a_command_whose_extra_is_not_installed_says_which_to_install(
     assert result.returncode == 2
     assert f"pip install 'runwatch[{extra}]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_clickhouse_command_applies_the_schema_once_listening_so_agents_can_insert(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CH_")}
+    env["CH_DATABASE"] = "from_env"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend", "clickhouse", "--data-dir", str(tmp_path / "data"),
+         "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        server = EmbeddedClickHouse(tmp_path / "data", port=port)
+
+        def tables() -> set[str]:
+            try:
+                rows = server.client().query(
+                    "SELECT name FROM system.tables WHERE database = 'from_env'").result_rows
+            except Exception:
+                return set()
+            return {row[0] for row in rows}
+
+        found = wait_for(lambda: {"metric_points", "runs", "schema_migrations"} <= tables(), 60,
+                         "the schema in CH_DATABASE")
+        assert found
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "schema of from_env: applied 001_metric_points" in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,42 @@ def register(subparsers: Any) -> None:
         "clickhouse", help="serve an embedded ClickHouse (chDB) on the ClickHouse HTTP interface"
     )
     add_arguments(parser)
+    parser.add_argument("--database", default=None,
+                        help="apply runwatch's schema to this database once listening "
+                             "(default CH_DATABASE or training_observability)")
+    parser.add_argument("--no-migrate", action="store_true",
+                        help="serve only; leave the schema alone")
     parser.set_defaults(handler=run)
+
+
+def _schema_applier(args: argparse.Namespace) -> Callable[[], None] | None:
+    """What `runwatch clickhouse` does once listening: make the database ready for agents,
+    which insert into metric_points and runs and never create tables themselves."""
+    if getattr(args, "no_migrate", True):  # `python -m backend.embedded`: a bare server
+        return None
+    from backend.settings import ClickHouseSettings, load_settings
+
+    database = load_settings(ClickHouseSettings, ch_database=args.database).ch_database
+
+    def apply() -> None:
+        import clickhouse_connect
+
+        from backend.migrate import apply_schema
+
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        try:
+            client = clickhouse_connect.get_client(
+                host=host, port=args.port, username=args.user or "default",
+                password=args.password or "", autogenerate_session_id=False)
+            applied = apply_schema(client, database)
+            client.close()
+        except Exception as exc:
+            log.error("could not apply the schema to %s: %s", database, exc)
+            return
+        log.info("schema of %s: %s", database,
+                 f"applied {', '.join(applied)}" if applied else "up to date")
+
+    return apply
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(args.data_dir, args.host, args.port, args.user, args.password,
-              max_workers=args.max_workers)
+              max_workers=args.max_workers, on_ready=_schema_applier(args))
     except EngineError as exc:
         log.error("cannot open the data directory %s: %s", args.data_dir, exc.message)
         return 1

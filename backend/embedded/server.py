@@ -7,7 +7,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -22,15 +22,22 @@ class _Server(uvicorn.Server):
     exits 0 after a graceful SIGINT/SIGTERM shutdown (uvicorn re-raises the signal, which
     would report a clean stop as death by signal)."""
 
-    def __init__(self, config: uvicorn.Config, banner: str) -> None:
+    def __init__(
+        self, config: uvicorn.Config, banner: str, on_ready: Callable[[], None] | None
+    ) -> None:
         super().__init__(config)
         self._banner = banner
+        self._on_ready = on_ready
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
             sys.stdout.write(self._banner + "\n")
             sys.stdout.flush()
+            if self._on_ready is not None:
+                # In a thread: it may query this very server, whose loop must keep serving.
+                threading.Thread(target=self._on_ready, name="runwatch-on-ready",
+                                 daemon=True).start()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -53,8 +60,11 @@ def serve(
     password: str | None = None,
     *,
     max_workers: int = 32,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve `data_dir` on the ClickHouse HTTP interface; blocks until SIGINT/SIGTERM.
+
+    `on_ready` runs in its own thread once the socket is listening.
 
     Raises EngineError when the data directory cannot be opened (for instance another
     server holds it) and SystemExit(1) when the port cannot be bound."""
@@ -67,5 +77,5 @@ def serve(
     )
     url_host = f"[{host}]" if ":" in host else host
     banner = f"runwatch embedded ClickHouse listening on http://{url_host}:{port} (data: {data_dir})"
-    server = _Server(config, banner)
+    server = _Server(config, banner, on_ready)
     server.run()
