@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .pages import card, dataset, open_dashboard, settle, wait_card, wait_for
+from tests.support.waiting import wait_for
+
+from .pages import card, dataset, open_dashboard, settle, wait_card
 from .stack import open_run
 
 if TYPE_CHECKING:

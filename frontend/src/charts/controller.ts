@@ -44,6 +44,13 @@ export interface FrameContext {
   cutoffTime: number | null;
   detail: ReadonlyMap<string, DetailData>;
   detailRev: number;
+  /**
+   * When given, the cards' DOM writes (data-* attributes, latest-value chips) are queued here
+   * and run by the scheduler once the frame's charts have drawn (still in the same frame and
+   * before it reports them drawn): the DOM is touched in one batch rather than between canvas
+   * draws, and the frame's chart budget is checked against chart work only.
+   */
+  domWrites?: (() => void)[];
 }
 
 /**
@@ -52,6 +59,22 @@ export interface FrameContext {
  */
 export function xModeOf(cardId: string, xMode: XMode): XMode {
   return cardId.startsWith("sys.") ? "time" : xMode;
+}
+
+/** Same ids, colours and dashes, in the same order (what structKey says about the lines). */
+function sameLineSpecs(a: readonly LineSpec[], b: readonly LineSpec[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as LineSpec;
+    const y = b[i] as LineSpec;
+    if (x.id !== y.id || x.color !== y.color || x.dash.length !== y.dash.length) return false;
+    for (let j = 0; j < x.dash.length; j++) if (x.dash[j] !== y.dash[j]) return false;
+  }
+  return true;
+}
+
+function sameRange(a: XRange | null, b: XRange | null): boolean {
+  return a === b || (a !== null && b !== null && a.min === b.min && a.max === b.max);
 }
 
 export interface CardElements {
@@ -68,8 +91,7 @@ export class ChartController {
   private u: uPlot | null = null;
   private structKey = "";
   private dataKey = "";
-  private latestKey = "";
-  private latestValues: { value: HTMLElement; line: number; text: string; finite: boolean | null }[] = [];
+  private latestValues: { value: HTMLElement; textNode: Text; line: number; text: string; finite: boolean | null }[] = [];
   private lines: LineSpec[] = [];
   private data: CardData | null = null;
   private card: CardSpec | null = null;
@@ -82,6 +104,17 @@ export class ChartController {
   private panStart: { x: number; range: XRange } | null = null;
   private decimation = new DecimationCache();
   private plotWidth = 300;
+  /** What the chart was last brought up to date with (see upToDate). */
+  private lastFrame: { ctx: FrameContext; plotWidth: number } | null = null;
+  /** The card's data-* attributes as last written (the element is this controller's for life). */
+  private readonly attrs = new Map<string, string>();
+  private runsKey = "";
+  /** The lines' part of structKey, and the lines it was built from. */
+  private linesKey = "";
+  private linesKeyOf: readonly LineSpec[] = [];
+  private runsAttr = "";
+  /** The chips' lines (id, and whether it had a value) as last built. */
+  private latestShape: { id: string; empty: boolean }[] = [];
 
   constructor(
     readonly cardId: string,
@@ -108,18 +141,43 @@ export class ChartController {
     if (onScreen) this.requestFrame();
   }
 
+  /**
+   * Already brought up to date with this very store state, theme, ranges, detail and width
+   * (e.g. the next frame of a flush that ran out of budget): nothing can have changed.
+   */
+  private upToDate(ctx: FrameContext): boolean {
+    const last = this.lastFrame;
+    if (last === null || this.u === null || last.plotWidth !== this.plotWidth) return false;
+    const prev = last.ctx;
+    return (
+      prev.state === ctx.state &&
+      prev.index === ctx.index &&
+      prev.theme === ctx.theme &&
+      prev.cutoffTime === ctx.cutoffTime &&
+      prev.detail === ctx.detail &&
+      prev.detailRev === ctx.detailRev &&
+      sameRange(prev.xRange, ctx.xRange) &&
+      sameRange(prev.timeRange, ctx.timeRange)
+    );
+  }
+
   /** Brings the chart up to date; returns true when it drew. */
   update(ctx: FrameContext): boolean {
     const card = ctx.index.cards.get(this.cardId);
     if (!card || !this.visible) return false;
+    if (this.upToDate(ctx)) return false;
     this.card = card;
     const { state } = ctx;
     const lines = linesForCard(card, state, state.gpuView);
     const xMode = xModeOf(card.id, state.xMode);
     const smoothing = state.smoothing > 0;
     const log = state.logScale.includes(this.cardId);
+    if (!sameLineSpecs(this.linesKeyOf, lines)) {
+      this.linesKey = lines.map((l) => `${l.id}/${l.color}/${l.dash.join(",")}`).join(";");
+      this.linesKeyOf = lines;
+    }
     const structKey = [
-      lines.map((l) => `${l.id}/${l.color}/${l.dash.join(",")}`).join(";"),
+      this.linesKey,
       xMode,
       ctx.theme.key,
       smoothing,
@@ -162,7 +220,7 @@ export class ChartController {
           decimateAbove: 2 * pixels,
           decimation: this.decimation,
         });
-        this.decimation.retain(lines.flatMap((l) => l.series.map((x) => `${x.key}|${xMode}`)));
+        this.decimation.sweep();
         this.dataKey = dataKey;
         this.markerSets = lines.map((line, i) => {
           const column = (this.data as CardData).rawColumn[i] as number;
@@ -186,9 +244,15 @@ export class ChartController {
         if (range !== null) u.setScale("x", { min: range.min, max: range.max });
       });
       drew = true;
-      this.writeAttributes(lines, data, u);
     }
-    this.writeLatest(lines, card);
+    const drewData = drew ? this.data : null;
+    const write = () => {
+      if (drewData !== null) this.writeAttributes(lines, drewData, u);
+      this.writeLatest(lines, card);
+    };
+    if (ctx.domWrites) ctx.domWrites.push(write);
+    else write();
+    this.lastFrame = { ctx, plotWidth: this.plotWidth };
     return drew;
   }
 
@@ -208,6 +272,7 @@ export class ChartController {
     }
     this.structKey = "";
     this.dataKey = "";
+    this.lastFrame = null;
     this.hovering = false;
     this.decimation = new DecimationCache();
   }
@@ -408,17 +473,28 @@ export class ChartController {
     }
   }
 
+  /** Sets a data-* attribute of the card, skipping the DOM write when it already has that value. */
+  private setAttr(name: string, value: string): void {
+    if (this.attrs.get(name) === value) return;
+    this.attrs.set(name, value);
+    this.el.root.dataset[name] = value;
+  }
+
   private writeAttributes(lines: readonly LineSpec[], data: CardData, u: uPlot): void {
     const root = this.el.root;
-    root.dataset.series = String(lines.length);
-    root.dataset.runs = [...new Set(lines.map((l) => l.runId))].join(",");
-    root.dataset.points = String(data.points);
-    root.dataset.drawnPoints = String(data.drawnPoints);
-    root.dataset.lastStep = Number.isFinite(data.lastStep) ? String(data.lastStep) : "";
-    root.dataset.nonFinite = String(data.nonFinite);
+    if (this.runsKey !== this.structKey) {
+      this.runsKey = this.structKey;
+      this.runsAttr = [...new Set(lines.map((l) => l.runId))].join(",");
+    }
+    this.setAttr("series", String(lines.length));
+    this.setAttr("runs", this.runsAttr);
+    this.setAttr("points", String(data.points));
+    this.setAttr("drawnPoints", String(data.drawnPoints));
+    this.setAttr("lastStep", Number.isFinite(data.lastStep) ? String(data.lastStep) : "");
+    this.setAttr("nonFinite", String(data.nonFinite));
     const scale = u.scales.x;
-    root.dataset.xMin = scale?.min != null ? String(scale.min) : "";
-    root.dataset.xMax = scale?.max != null ? String(scale.max) : "";
+    this.setAttr("xMin", scale?.min != null ? String(scale.min) : "");
+    this.setAttr("xMax", scale?.max != null ? String(scale.max) : "");
     root.dataset.drawn = String(Number(root.dataset.drawn ?? "0") + 1);
   }
 
@@ -426,9 +502,13 @@ export class ChartController {
     const data = this.data;
     if (!data) return;
     // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
-    const shape = lines.map((l, i) => `${l.id}:${data.lastValue[i] === null}`).join(";");
-    if (shape !== this.latestKey) {
-      this.latestKey = shape;
+    let same = this.latestShape.length === lines.length;
+    for (let i = 0; same && i < lines.length; i++) {
+      const slot = this.latestShape[i] as { id: string; empty: boolean };
+      same = slot.id === (lines[i] as LineSpec).id && slot.empty === (data.lastValue[i] === null);
+    }
+    if (!same) {
+      this.latestShape = lines.map((l, i) => ({ id: l.id, empty: data.lastValue[i] === null }));
       this.latestValues = [];
       const frag = document.createDocumentFragment();
       lines.forEach((line, i) => {
@@ -443,9 +523,12 @@ export class ChartController {
         label.className = "rw-latest-label";
         label.textContent = line.label;
         const value = document.createElement("span");
+        // The value's text node is rewritten in place (cheaper than replacing it via textContent).
+        const textNode = document.createTextNode("");
+        value.appendChild(textNode);
         chip.append(dot, label, value);
         frag.appendChild(chip);
-        this.latestValues.push({ value, line: i, text: "", finite: null });
+        this.latestValues.push({ value, textNode, line: i, text: "", finite: null });
       });
       this.el.latest.replaceChildren(frag);
     }
@@ -454,7 +537,7 @@ export class ChartController {
       const text = formatValue(v, card.unitKind, card.unit);
       if (text === slot.text) continue;
       slot.text = text;
-      slot.value.textContent = text;
+      slot.textNode.data = text;
       const finite = Number.isFinite(v);
       if (finite !== slot.finite) {
         slot.finite = finite;
@@ -462,7 +545,7 @@ export class ChartController {
       }
     }
     const first = data.lastValue[0];
-    this.el.root.dataset.lastValue = first != null ? String(first) : "";
+    this.setAttr("lastValue", first != null ? String(first) : "");
   }
 
 }

@@ -38,7 +38,8 @@ function xPixels(u: uPlot, data: ArrayLike<number>, min: number, max: number, of
     return hit.px;
   }
   const delta = max - min;
-  const px = new Float64Array(data.length);
+  // The previous buffer is reused when it is large enough (one redraw per frame needs one).
+  const px = hit && hit.px.length === data.length ? hit.px : new Float64Array(data.length);
   for (let i = 0; i < data.length; i++) px[i] = Math.round(off + dim * (((data[i] as number) - min) / delta));
   xCache.set(u, { data, length: data.length, min, max, off, dim, px });
   return px;
@@ -53,12 +54,14 @@ export const linePaths: uPlot.Series.PathBuilder = (u, seriesIdx, idx0, idx1) =>
     !sx ||
     !sy ||
     series.spanGaps !== true ||
+    // uPlot's default pixel alignment (pxAlign 1: Math.round), which this reproduces.
+    (series.pxAlign ?? 1) !== 1 ||
     (sx.distr ?? 1) !== 1 ||
     (sy.distr ?? 1) !== 1 ||
     (sx.ori ?? 0) !== 0 ||
     (sx.dir ?? 1) !== 1 ||
     (sy.dir ?? 1) !== 1 ||
-    (u.bands?.length ?? 0) > 0
+    ((u as unknown as { bands?: unknown[] }).bands?.length ?? 0) > 0
   ) {
     return fallback(u, seriesIdx, idx0, idx1);
   }
@@ -86,5 +89,5 @@ export const linePaths: uPlot.Series.PathBuilder = (u, seriesIdx, idx0, idx1) =>
       stroke.lineTo(px[i] as number, Math.round(top + height * (1 - (v - yMin) / yDelta)));
     }
   }
-  return { stroke, fill: null, clip: null, band: null, gaps: null, flags: 1 } as uPlot.Series.Paths;
+  return { stroke, fill: null, clip: null, band: null, gaps: null, flags: 1 } as unknown as uPlot.Series.Paths;
 };

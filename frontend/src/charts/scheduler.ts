@@ -96,6 +96,12 @@ export class ChartScheduler {
       cutoffTime,
       detail: this.detail.data,
       detailRev: this.detail.rev,
+      domWrites: [],
+    };
+    const domWrites = ctx.domWrites as (() => void)[];
+    const writeDom = () => {
+      for (const write of domWrites) write();
+      domWrites.length = 0;
     };
     let drawn = 0;
     let unfinished = false;
@@ -107,6 +113,7 @@ export class ChartScheduler {
     for (const controller of list) {
       if (!controller.visible) continue;
       if (!controller.onScreen && !marked) {
+        writeDom();
         this.markDrawn(started, drawn);
         marked = true;
       }
@@ -120,6 +127,7 @@ export class ChartScheduler {
       if (!controller.onScreen && controller.drawn) continue;
       if (controller.update(ctx)) drawn++;
     }
+    writeDom();
     if (unfinished) this.requestFrame();
     if (!marked) {
       if (screenDone) this.markDrawn(started, drawn);

@@ -56,6 +56,10 @@ function sameX(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 function column(y: ArrayLike<number>, nonFinite: NonFinitePoints): YColumn {
+  let finite = true;
+  for (let i = 0; i < y.length && finite; i++) finite = Number.isFinite(y[i] as number);
+  // All finite (the usual case): a plain copy, which the engine does in bulk.
+  if (finite) return Array.prototype.slice.call(y) as number[];
   const out: YColumn = new Array(y.length);
   for (let i = 0; i < y.length; i++) {
     const v = y[i] as number;

@@ -94,6 +94,8 @@ interface Entry {
   lastFrom: number;
   lastOut: number;
   out: Decimated;
+  /** The sweep generation this entry was last asked for in. */
+  seen: number;
 }
 
 /**
@@ -102,10 +104,14 @@ interface Entry {
  */
 export class DecimationCache {
   private entries = new Map<string, Entry>();
+  private epoch = 0;
+  /** Distinct entries asked for since the last sweep. */
+  private seenCount = 0;
 
   get(key: string, x: ArrayLike<number>, y: ArrayLike<number>, start: number, width: number): Decimated {
     const n = Math.min(x.length, y.length);
     let entry = this.entries.get(key);
+    const seen = entry !== undefined && entry.seen === this.epoch;
     if (
       entry === undefined ||
       entry.xRef !== x ||
@@ -114,8 +120,12 @@ export class DecimationCache {
       entry.width !== width ||
       n < entry.consumed
     ) {
-      entry = { xRef: x, yRef: y, start, width, consumed: start, lastFrom: start, lastOut: 0, out: { x: [], y: [] } };
+      entry = { xRef: x, yRef: y, start, width, consumed: start, lastFrom: start, lastOut: 0, out: { x: [], y: [] }, seen: this.epoch };
       this.entries.set(key, entry);
+    }
+    if (!seen) {
+      entry.seen = this.epoch;
+      this.seenCount++;
     }
     if (n > entry.consumed || entry.out.x.length === 0) {
       entry.out.x.length = entry.lastOut;
@@ -134,6 +144,19 @@ export class DecimationCache {
   retain(keys: Iterable<string>): void {
     const keep = new Set(keys);
     for (const key of this.entries.keys()) if (!keep.has(key)) this.entries.delete(key);
+  }
+
+  /**
+   * Forgets series not asked for since the previous sweep (removed runs, deselected series,
+   * lines no longer decimated): what retain does, without building the list of keys, and
+   * nothing to scan when every entry was asked for.
+   */
+  sweep(): void {
+    if (this.seenCount < this.entries.size) {
+      for (const [key, entry] of this.entries) if (entry.seen !== this.epoch) this.entries.delete(key);
+    }
+    this.epoch++;
+    this.seenCount = 0;
   }
 
   get size(): number {

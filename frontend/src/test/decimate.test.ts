@@ -63,4 +63,20 @@ describe("DecimationCache", () => {
     cache.retain([]);
     expect(cache.size).toBe(0);
   });
+
+  it("sweep forgets only the series not asked for since the previous sweep", () => {
+    const cache = new DecimationCache();
+    const x = [0, 1, 2, 3];
+    const y = [1, 2, 3, 4];
+    const a = cache.get("a", x, y, 0, 2);
+    cache.get("b", x, y, 0, 2);
+    cache.get("b", x, [4, 3, 2, 1], 0, 2); // replaced within the generation: still one entry
+    cache.sweep();
+    expect(cache.size).toBe(2);
+    expect(cache.get("a", x, y, 0, 2)).toBe(a); // kept, not recomputed
+    cache.sweep();
+    expect(cache.size).toBe(1);
+    cache.sweep();
+    expect(cache.size).toBe(0);
+  });
 });
