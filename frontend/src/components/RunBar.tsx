@@ -6,8 +6,9 @@ import type { RunInfo } from "../core/types";
 import { selectRuns, setGroupByProject, setRunSearch, toggleRunSelected } from "../store/actions";
 import { colorOf } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
-import { ChevronIcon, CloseIcon, SearchIcon } from "./icons";
+import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
+import { SearchInput } from "./SearchInput";
 
 function matches(run: RunInfo, needle: string): boolean {
   if (needle === "") return true;
@@ -71,18 +72,13 @@ export function RunBar() {
     <div className="flex-none border-b border-line bg-bg px-4 py-2" data-testid="run-bar">
       <div className="flex items-start gap-3">
         <div className="flex flex-none items-center gap-1.5 pt-px">
-          <label className="relative flex items-center">
-            <span className="sr-only">Search runs</span>
-            <SearchIcon size={14} className="pointer-events-none absolute left-2 text-muted" />
-            <input
-              type="search"
-              value={search}
-              placeholder="Search runs"
-              onChange={(e) => setRunSearch(store, e.target.value)}
-              className="h-7 w-44 rounded-lg border border-line bg-card pl-7 pr-2 text-xs placeholder:text-muted focus:border-accent focus:outline-none"
-              data-testid="run-search"
-            />
-          </label>
+          <SearchInput
+            label="Search runs"
+            value={search}
+            onChange={(value) => setRunSearch(store, value)}
+            height="h-7"
+            testId="run-search"
+          />
           <button
             type="button"
             className="h-7 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"

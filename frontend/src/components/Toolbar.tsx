@@ -5,7 +5,8 @@ import { formatStep } from "../core/format";
 import { setGpuView, setPanelFilter, setSmoothing, setXMode, setXRange } from "../store/actions";
 import { cardIndexOf } from "../store/selectors";
 import type { GpuView } from "../store/uiSlice";
-import { ResetIcon, SearchIcon } from "./icons";
+import { ResetIcon } from "./icons";
+import { SearchInput } from "./SearchInput";
 import { Segmented } from "./Segmented";
 
 /** Controls of the chart views: panel filter, x axis, smoothing, GPU aggregation, zoom reset. */
@@ -28,17 +29,7 @@ export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
       </h1>
       {charts && (
         <>
-          <label className="relative flex items-center">
-            <span className="sr-only">Filter panels</span>
-            <SearchIcon size={14} className="pointer-events-none absolute left-2 text-muted" />
-            <input
-              type="search"
-              value={filter}
-              placeholder="Filter panels"
-              onChange={(e) => setPanelFilter(store, e.target.value)}
-              className="h-8 w-44 rounded-lg border border-line bg-card pl-7 pr-2 text-xs placeholder:text-muted focus:border-accent focus:outline-none"
-            />
-          </label>
+          <SearchInput label="Filter panels" value={filter} onChange={(value) => setPanelFilter(store, value)} />
           <div className="flex items-center gap-2 text-xs text-muted">
             <span>X axis</span>
             <Segmented
