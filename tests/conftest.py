@@ -3,7 +3,7 @@
 - `clickhouse_server`: one server for the whole session (do not stop it in a test).
 - `isolated_clickhouse_server`: a server of your own, for tests that stop or restart it.
 - `database`: a fresh, uniquely named database on `clickhouse_server` with the schema
-  applied (backend.migrate.apply_schema); dropped afterwards. Returns its name.
+  applied (runwatch.server.migrate.apply_schema); dropped afterwards. Returns its name.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def isolated_clickhouse_server(tmp_path: Path) -> Iterator[EmbeddedClickHouse]:
 
 @pytest.fixture
 def database(clickhouse_server: EmbeddedClickHouse) -> Iterator[str]:
-    from backend.migrate import apply_schema
+    from runwatch.server.migrate import apply_schema
 
     name = f"test_{uuid.uuid4().hex[:12]}"
     client = clickhouse_server.client()

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from backend.migrate import load_migrations
+from runwatch.server.migrate import load_migrations
 from tests.support.clickhouse import REPO_ROOT, EmbeddedClickHouse, free_port
 from tests.support.waiting import wait_for
 
 
 def runwatch(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend", *args], env=env, cwd=REPO_ROOT,
+        [sys.executable, "-m", "runwatch", *args], env=env, cwd=REPO_ROOT,
         capture_output=True, text=True, timeout=timeout,
     )
 
@@ -60,7 +60,7 @@ def test_sql_prints_any_format_asked_for(migrated_env: dict[str, str]) -> None:
 
 def test_sql_reads_the_statement_from_stdin_with_a_dash(migrated_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "backend", "sql", "-", "-f", "CSV"], input="SELECT 'from stdin'",
+        [sys.executable, "-m", "runwatch", "sql", "-", "-f", "CSV"], input="SELECT 'from stdin'",
         env=migrated_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )
     assert result.stdout == '"from stdin"\n'
@@ -113,7 +113,7 @@ def test_up_serves_dashboard_and_clickhouse_and_ctrl_c_stops_everything(tmp_path
     port, ch_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CH_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "backend", "up", "--demo", "--demo-runs", "1",
+        [sys.executable, "-m", "runwatch", "up", "--demo", "--demo-runs", "1",
          "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ch-port", str(ch_port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -149,7 +149,7 @@ def test_a_command_whose_extra_is_not_installed_says_which_to_install(
     command: list[str], missing: str, extra: str
 ) -> None:
     # As on a training box with only the agent's dependencies: the module cannot be imported.
-    script = (f"import sys; sys.modules[{missing!r}] = None; from backend.cli import main; "
+    script = (f"import sys; sys.modules[{missing!r}] = None; from runwatch.cli import main; "
               f"sys.exit(main({command!r}))")
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=60)
@@ -163,7 +163,7 @@ def test_clickhouse_command_applies_the_schema_once_listening_so_agents_can_inse
     env = {k: v for k, v in os.environ.items() if not k.startswith("CH_")}
     env["CH_DATABASE"] = "from_env"
     process = subprocess.Popen(
-        [sys.executable, "-m", "backend", "clickhouse", "--data-dir", str(tmp_path / "data"),
+        [sys.executable, "-m", "runwatch", "clickhouse", "--data-dir", str(tmp_path / "data"),
          "--port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

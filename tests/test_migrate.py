@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.migrate import SchemaError, apply_schema, default_sql_dir, load_migrations
+from runwatch.server.migrate import SchemaError, apply_schema, default_sql_dir, load_migrations
 from tests.support.clickhouse import EmbeddedClickHouse
 
 SCHEMA_TABLES = {

@@ -22,7 +22,7 @@ def readme_queries() -> list[str]:
 def demo_database(clickhouse_server: EmbeddedClickHouse) -> str:
     name = "readme_demo"
     result = subprocess.run(
-        [sys.executable, "-m", "backend", "demo", "--runs", "2", "--steps", "400", "--speed", "0",
+        [sys.executable, "-m", "runwatch", "demo", "--runs", "2", "--steps", "400", "--speed", "0",
          "--host", clickhouse_server.host, "--port", str(clickhouse_server.port), "--database", name],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
     )

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.buffer import PointBuffer
-from agent.registry import MetricRegistry
-from agent.values import MetricWarning
+from runwatch.buffer import PointBuffer
+from runwatch.registry import MetricRegistry
+from runwatch.values import MetricWarning
 
 
 def make_buffer(**kwargs: Any) -> PointBuffer:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent import cli
+from runwatch import agent_cli as cli
 from tests.agent.helpers import wait_until
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def runwatch(*args: str) -> list[str]:
-    return [sys.executable, "-m", "backend.cli", *args]
+    return [sys.executable, "-m", "runwatch", *args]
 
 
 def target(server: EmbeddedClickHouse, database: str) -> list[str]:
@@ -35,13 +35,13 @@ def query(server: EmbeddedClickHouse, database: str, sql: str, **parameters: Any
         client.close()
 
 
-def test_register_when_added_to_a_parser_then_agent_and_demo_subcommands_exist() -> None:
+def test_register_when_added_to_a_parser_then_only_the_agent_subcommand_exists() -> None:
     import argparse
 
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["demo", "--runs", "2", "--steps", "10", "--speed", "0"])
-    assert (args.runs, args.steps, args.speed, args.handler) == (2, 10, 0.0, cli._demo)
+    with pytest.raises(SystemExit):  # `runwatch demo` is a server command (it migrates)
+        parser.parse_args(["demo"])
     args = parser.parse_args(["agent", "--replay", "/tmp/x"])
     assert args.handler is cli._agent and args.replay == "/tmp/x"
     with pytest.raises(SystemExit):

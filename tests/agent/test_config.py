@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import (
+from runwatch.config import (
     NO_DEVICE,
     ClickHouseTarget,
     ConfigError,

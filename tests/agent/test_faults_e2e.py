@@ -18,9 +18,9 @@ from typing import Any
 import lz4.frame
 import pytest
 
-from agent import Run
-from agent.spool import SUFFIX, decode_file
-from backend.migrate import apply_schema
+from runwatch import Run
+from runwatch.server.migrate import apply_schema
+from runwatch.spool import SUFFIX, decode_file
 from tests.agent.helpers import decode_native, wait_until
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -142,7 +142,7 @@ def test_kill9_when_server_down_then_replay_from_new_process_stores_spool_once(
     spool = tmp_path / "spool"
     script = textwrap.dedent(f"""
         import sys, time
-        from agent import Run
+        from runwatch import Run
         run = Run(project="faults", run_id="killed-run", host={server.host!r}, port={server.port},
                   database={DATABASE!r}, spool_dir={str(spool)!r}, system_metrics=False,
                   flush_interval=0.02, spool_after=0.1, retry_max=0.1, environ={{}})
@@ -170,7 +170,7 @@ def test_kill9_when_server_down_then_replay_from_new_process_stores_spool_once(
     assert counts["a"] >= 20_000 and counts["a"] == counts["b"]
 
     server.start()
-    replay = [sys.executable, "-m", "backend.cli", "agent", "--replay", str(spool),
+    replay = [sys.executable, "-m", "runwatch", "agent", "--replay", str(spool),
               "--host", server.host, "--port", str(server.port), "--timeout", "60"]
     first_replay = subprocess.run(replay, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert first_replay.returncode == 0, first_replay.stderr
@@ -240,14 +240,14 @@ def test_fork_when_logging_then_children_exit_and_parent_data_complete_once(
 def test_spool_when_replayed_by_cli_then_report_names_busy_directories(
     tmp_path: Path, clickhouse_server: EmbeddedClickHouse
 ) -> None:
-    from agent.spool import Spool
+    from runwatch.spool import Spool
     from tests.agent.test_spool import batch
 
     holder = Spool(tmp_path / "run" / "live", max_bytes=1 << 20)
     holder.put(batch(1))
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "backend.cli", "agent", "--replay", str(tmp_path),
+            [sys.executable, "-m", "runwatch", "agent", "--replay", str(tmp_path),
              "--host", clickhouse_server.host, "--port", str(clickhouse_server.port),
              "--timeout", "5"], cwd=REPO, capture_output=True, text=True, timeout=60)
     finally:

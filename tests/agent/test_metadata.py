@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from agent.metadata import RunMetadata, config_json, git_info, package_versions
+from runwatch.metadata import RunMetadata, config_json, git_info, package_versions
 
 
 def test_config_json_when_odd_values_then_valid_json() -> None:

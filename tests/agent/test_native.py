@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from agent import native
+from runwatch import native
 from tests.agent.helpers import decode_native
 
 

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from agent.system.nvml_collector import NvmlCollector, open_nvml
-from agent.system.protocol import Sample
+from runwatch.system.nvml_collector import NvmlCollector, open_nvml
+from runwatch.system.protocol import Sample
 from tests.agent import fake_pynvml
 from tests.agent.fake_pynvml import FakeGpu, FakePynvml, OldFakePynvml
 
@@ -113,7 +113,7 @@ def test_collect_when_driver_lacks_event_reasons_then_throttle_reasons_used() ->
 def test_open_nvml_when_no_driver_then_none_and_one_log_line(
     code: int, message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="agent.system.nvml_collector")
+    caplog.set_level(logging.INFO, logger="runwatch.system.nvml_collector")
     assert open_nvml(FakePynvml(gpus=[FakeGpu()], init_error=code)) is None
     assert [r.getMessage() for r in caplog.records] == [
         f"runwatch: no NVIDIA driver ({message}); GPU metrics off"]

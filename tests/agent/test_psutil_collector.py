@@ -4,7 +4,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-from agent.system.psutil_collector import PsutilCollector
+from runwatch.system.psutil_collector import PsutilCollector
 
 
 class FakePsutil:

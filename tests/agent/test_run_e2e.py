@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent import MetricWarning, Run
+from runwatch import MetricWarning, Run
 from tests.agent.helpers import wait_until
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -208,7 +208,7 @@ def test_process_exit_when_run_not_finished_then_atexit_stores_points_and_status
     ending: str, status: str,
 ) -> None:
     script = textwrap.dedent(f"""
-        from agent import Run
+        from runwatch import Run
         run = Run(project="p", run_id="atexit-run", host={clickhouse_server.host!r},
                   port={clickhouse_server.port}, database={database!r}, system_metrics=False,
                   spool_dir={str(tmp_path)!r}, flush_interval=60)

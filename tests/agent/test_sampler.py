@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import threading
 
-from agent.system.protocol import Sample
-from agent.system.sampler import SystemSampler
+from runwatch.system.protocol import Sample
+from runwatch.system.sampler import SystemSampler
 
 
 class Fixed:

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from agent.values import MAX_NAME_LENGTH, MetricWarning, OncePerKey, coerce_value, name_problem
+from runwatch.values import MAX_NAME_LENGTH, MetricWarning, OncePerKey, coerce_value, name_problem
 
 
 @pytest.mark.parametrize(

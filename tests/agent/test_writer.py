@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.batch import Batch
-from agent.spool import Spool
-from agent.writer import Writer
+from runwatch.batch import Batch
+from runwatch.spool import Spool
+from runwatch.writer import Writer
 from tests.agent.helpers import RecordingTransport, wait_until
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from backend.app import create_app
-from backend.settings import Settings
+from runwatch.server.api.app import create_app
+from runwatch.server.settings import Settings
 from tests.support.clickhouse import EmbeddedClickHouse, free_port
 from tests.support.waiting import wait_for
 

@@ -4,9 +4,9 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from backend.broadcaster import Broadcaster, Resync
-from backend.cache import RunsMeta
-from backend.events import StreamEvent
+from runwatch.server.live.broadcaster import Broadcaster, Resync
+from runwatch.server.live.cache import RunsMeta
+from runwatch.server.live.events import StreamEvent
 
 
 def event(version: int, size: int = 10) -> StreamEvent:

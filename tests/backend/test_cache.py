@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.cache import SeriesCache
-from backend.events import EVERYTHING, StreamEvent, StreamFilter, snapshot_frame
-from backend.series import Points, SeriesKey
+from runwatch.server.live.cache import SeriesCache
+from runwatch.server.live.events import EVERYTHING, StreamEvent, StreamFilter, snapshot_frame
+from runwatch.server.live.series import Points, SeriesKey
 from tests.backend.helpers import ClientModel, parse_frame
 
 RUNS = ["a", "b"]

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from backend.decimate import lttb_indices, minmax_keep
+from runwatch.server.query.decimate import lttb_indices, minmax_keep
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from backend.cache import SeriesCache
-from backend.ingest import (
+from runwatch.server.live.cache import SeriesCache
+from runwatch.server.live.ingest import (
     RecentKeys,
     bucket_points,
     bucketed_series,
@@ -13,7 +13,7 @@ from backend.ingest import (
     iter_groups,
     point_hashes,
 )
-from backend.series import SeriesKey
+from runwatch.server.live.series import SeriesKey
 
 POINT_DTYPE = [("run_id", "O"), ("metric", "O"), ("host", "O"), ("rank", "<u4"),
                ("device", "<u2"), ("unit", "O"), ("step", "<u8"), ("t", "<i8"),

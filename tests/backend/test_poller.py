@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from backend.cache import SeriesCache
-from backend.events import StreamEvent
-from backend.poller import Poller
-from backend.series import SeriesKey
+from runwatch.server.live.cache import SeriesCache
+from runwatch.server.live.events import StreamEvent
+from runwatch.server.live.poller import Poller
+from runwatch.server.live.series import SeriesKey
 from tests.backend.helpers import insert_points, insert_run, settings_for, utc_ago
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -176,7 +176,7 @@ def test_history_loads_one_batch_per_cycle_while_live_points_keep_flowing(harnes
 
 
 def test_poller_thread_when_clickhouse_is_unreachable_backs_off_and_stops_promptly() -> None:
-    from backend.settings import Settings
+    from runwatch.server.settings import Settings
     from tests.support.clickhouse import free_port
 
     settings = Settings(ch_port=free_port(), poll_interval_sec=0.05, poll_backoff_max_sec=0.2)

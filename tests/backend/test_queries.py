@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from backend import metric_queries as mq
-from backend import queries as q
+from runwatch.server.query import metric_queries as mq
+from runwatch.server.query import queries as q
 
 EVIL = "x' OR 1=1 --\"; DROP TABLE runs"
 

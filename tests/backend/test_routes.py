@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from backend.migrate import apply_schema
+from runwatch.server.migrate import apply_schema
 from tests.backend.helpers import LiveServer, insert_points, insert_run, settings_for, utc_ago
 from tests.support.clickhouse import EmbeddedClickHouse
 

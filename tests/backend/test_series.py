@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from backend.series import Layout, Points, Series, SeriesKey
+from runwatch.server.live.series import Layout, Points, Series, SeriesKey
 
 KEY = SeriesKey("r", "train/loss", "", 0, 65535)
 

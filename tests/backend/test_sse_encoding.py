@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from backend import sse_encoding as enc
+from runwatch.server.live import sse_encoding as enc
 
 
 @pytest.mark.parametrize(

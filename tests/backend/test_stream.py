@@ -242,7 +242,7 @@ def test_a_randomized_live_session_ends_equal_to_a_fresh_snapshot(
 
 def test_a_point_logged_with_the_agent_reaches_the_dashboard_with_its_run(
         clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Any) -> None:
-    from agent import Run
+    from runwatch import Run
 
     settings = settings_for(clickhouse_server, database, poll_interval_sec=1.0)
     with LiveServer(settings) as live:

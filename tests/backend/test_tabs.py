@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.tabs import DEFAULT_TABS, TabsFileError, load_tabs
+from runwatch.server.tabs import DEFAULT_TABS, TabsFileError, load_tabs
 
 
 @pytest.mark.parametrize(

@@ -291,7 +291,7 @@ class ClickHouse:
         self.server = EmbeddedClickHouse(self.tmp / "data")
 
     def __enter__(self) -> ClickHouse:
-        from backend.migrate import apply_schema
+        from runwatch.server.migrate import apply_schema
 
         self.server.start()
         client = self.server.client()

@@ -45,13 +45,13 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from backend.cache import SeriesCache  # noqa: E402
-from backend.decimate import lttb_indices  # noqa: E402
-from backend.events import EVERYTHING, snapshot_frame  # noqa: E402
-from backend.migrate import apply_schema  # noqa: E402
-from backend.poller import Poller  # noqa: E402
-from backend.series import Points, SeriesKey  # noqa: E402
-from backend.settings import Settings  # noqa: E402
+from runwatch.server.live.cache import SeriesCache  # noqa: E402
+from runwatch.server.live.events import EVERYTHING, snapshot_frame  # noqa: E402
+from runwatch.server.live.poller import Poller  # noqa: E402
+from runwatch.server.live.series import Points, SeriesKey  # noqa: E402
+from runwatch.server.migrate import apply_schema  # noqa: E402
+from runwatch.server.query.decimate import lttb_indices  # noqa: E402
+from runwatch.server.settings import Settings  # noqa: E402
 from tests.support.clickhouse import EmbeddedClickHouse, free_port  # noqa: E402
 
 RESULTS: list[tuple[str, str, str]] = []
@@ -266,7 +266,7 @@ def server_process(
     )
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "backend.serve"], cwd=REPO, env=environ, stdout=out, stderr=out
+            [sys.executable, "-m", "runwatch", "serve"], cwd=REPO, env=environ, stdout=out, stderr=out
         )
     url = f"http://127.0.0.1:{port}"
     try:

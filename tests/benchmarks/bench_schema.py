@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chdb import state
 
-from backend.migrate import load_migrations
+from runwatch.server.migrate import load_migrations
 
 # Training: 8 metrics per run, one point per step every ~250 ms. System: 16 series per run,
 # one sample every 2 s. 60 runs of 15,000 steps give 7.2 M + 4.8 M = 12 M rows.

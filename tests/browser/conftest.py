@@ -75,7 +75,7 @@ def screenshots() -> Path:
 
 
 def _fresh_database(server: EmbeddedClickHouse) -> str:
-    from backend.migrate import apply_schema
+    from runwatch.server.migrate import apply_schema
 
     name = f"browser_{uuid.uuid4().hex[:10]}"
     client = server.client()

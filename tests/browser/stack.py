@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from agent import Run
-from agent.system.protocol import Sample
+from runwatch import Run
+from runwatch.system.protocol import Sample
 from tests.support.clickhouse import EmbeddedClickHouse, free_port
 
 from .chromium import DIST, REPO
@@ -27,7 +27,7 @@ START_TIMEOUT_SEC = 30.0
 
 
 class BackendProcess:
-    """`python -m backend serve` on a fixed port; start(), stop(), start() again."""
+    """`python -m runwatch serve` on a fixed port; start(), stop(), start() again."""
 
     def __init__(self, clickhouse: EmbeddedClickHouse, database: str, log_dir: Path) -> None:
         self.clickhouse = clickhouse
@@ -60,7 +60,7 @@ class BackendProcess:
             [
                 sys.executable,
                 "-m",
-                "backend",
+                "runwatch",
                 "serve",
                 "--host",
                 "127.0.0.1",

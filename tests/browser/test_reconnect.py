@@ -14,7 +14,7 @@ from .stack import open_run
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from agent import Run
+    from runwatch import Run
     from tests.support.clickhouse import EmbeddedClickHouse
 
     from .stack import BackendProcess

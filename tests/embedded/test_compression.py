@@ -1,4 +1,4 @@
-"""backend/embedded/compression.py: request bodies decoded chunk by chunk, responses encoded."""
+"""backend/runwatch/server/embedded/compression.py: request bodies decoded chunk by chunk, responses encoded."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import lz4.frame
 import pytest
 import zstandard
 
-from backend.embedded.compression import choose_encoding, decoder_for, encode
-from backend.embedded.errors import EngineError
+from runwatch.server.embedded.compression import choose_encoding, decoder_for, encode
+from runwatch.server.embedded.errors import EngineError
 
 PAYLOAD = b"".join(b"%d\tmetric.loss\t%f\n" % (i, 1 / (i + 1)) for i in range(20_000))
 

@@ -1,10 +1,15 @@
-"""backend/embedded/errors.py: exception codes and their HTTP statuses."""
+"""backend/runwatch/server/embedded/errors.py: exception codes and their HTTP statuses."""
 
 from __future__ import annotations
 
 import pytest
 
-from backend.embedded.errors import ERROR_CODES, EngineError, from_engine_exception, http_status
+from runwatch.server.embedded.errors import (
+    ERROR_CODES,
+    EngineError,
+    from_engine_exception,
+    http_status,
+)
 from tests.support.clickhouse import EmbeddedClickHouse
 
 

@@ -48,7 +48,7 @@ def test_start_when_data_dir_in_use_then_exits_with_one_clear_line(
     isolated_clickhouse_server: EmbeddedClickHouse, tmp_path: Path
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "backend.embedded", "--data-dir", str(isolated_clickhouse_server.data_dir),
+        [sys.executable, "-m", "runwatch.server.embedded", "--data-dir", str(isolated_clickhouse_server.data_dir),
          "--port", "0"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )

@@ -1,4 +1,4 @@
-"""backend/embedded/options.py: URL parameters and headers into request options."""
+"""backend/runwatch/server/embedded/options.py: URL parameters and headers into request options."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from backend.embedded.errors import EngineError
-from backend.embedded.options import parse_request
+from runwatch.server.embedded.errors import EngineError
+from runwatch.server.embedded.options import parse_request
 
 
 def test_parse_request_when_clickhouse_connect_params_then_protocol_and_settings_are_split() -> None:

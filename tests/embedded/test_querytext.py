@@ -1,10 +1,10 @@
-"""backend/embedded/querytext.py: routing a request without executing it."""
+"""backend/runwatch/server/embedded/querytext.py: routing a request without executing it."""
 
 from __future__ import annotations
 
 import pytest
 
-from backend.embedded.querytext import (
+from runwatch.server.embedded.querytext import (
     NEED_MORE,
     InsertData,
     first_keyword,

@@ -1,11 +1,11 @@
-"""backend/embedded/sessions.py: session locking and expiry, on a fake connection and clock."""
+"""backend/runwatch/server/embedded/sessions.py: session locking and expiry, on a fake connection and clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from backend.embedded.errors import EngineError
-from backend.embedded.sessions import SessionRegistry
+from runwatch.server.embedded.errors import EngineError
+from runwatch.server.embedded.sessions import SessionRegistry
 
 
 class FakeConnection:

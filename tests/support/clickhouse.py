@@ -1,7 +1,7 @@
 """The embedded ClickHouse server as a test resource: a real subprocess on a free port.
 
 chDB hosts one data directory per process, so every test server is its own
-`python -m backend.embedded` child. The handle starts it, waits for `/ping` against a
+`python -m runwatch.server.embedded` child. The handle starts it, waits for `/ping` against a
 deadline (surfacing the child's log if it dies first), and stops it with SIGTERM like a
 user's Ctrl-C. On Linux the child also gets PR_SET_PDEATHSIG, and an atexit hook stops
 whatever is still running, so no server outlives the test session.
@@ -51,7 +51,7 @@ class ServerFailed(RuntimeError):
 
 
 class EmbeddedClickHouse:
-    """One `python -m backend.embedded` process. Same port and data dir across restarts."""
+    """One `python -m runwatch.server.embedded` process. Same port and data dir across restarts."""
 
     def __init__(
         self,
@@ -85,7 +85,7 @@ class EmbeddedClickHouse:
         return self._process.pid if self._process is not None else None
 
     def argv(self) -> list[str]:
-        argv = [sys.executable, "-m", "backend.embedded", "--data-dir", str(self.data_dir),
+        argv = [sys.executable, "-m", "runwatch.server.embedded", "--data-dir", str(self.data_dir),
                 "--host", self.host, "--port", str(self.port)]
         if self.user is not None:
             argv += ["--user", self.user, "--password", self.password or ""]

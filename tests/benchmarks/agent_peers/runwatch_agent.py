@@ -32,7 +32,7 @@ from _harness import (
     timed_loop,
 )
 
-from agent import Run
+from runwatch import Run
 
 
 def make_run(opts: dict[str, str], workdir: str, **extra: Any) -> Run:

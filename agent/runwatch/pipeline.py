@@ -1,0 +1,179 @@
+"""The points' way out of a process: registry -> buffer -> writer (-> spool) -> ClickHouse.
+
+`Pipeline` wires the pieces for one process of one run and is shared by `Run` (which adds the
+public API, run metadata, the system sampler and the process-life hooks) and the sidecar (which
+only samples system metrics).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from runwatch.batch import Batch
+from runwatch.buffer import Chunk, PointBuffer
+from runwatch.config import ClickHouseTarget, Identity
+from runwatch.encode import (
+    METRIC_COLUMNS,
+    METRIC_POINTS,
+    RUN_COLUMNS,
+    RUNS,
+    PointEncoder,
+    RunRow,
+    encode_run_rows,
+)
+from runwatch.registry import MetricRegistry
+from runwatch.spool import Spool
+from runwatch.system.protocol import Sample
+from runwatch.transport import ClickHouseTransport, Transport
+from runwatch.values import OncePerKey
+from runwatch.writer import Writer
+
+_METRIC_COLUMN_NAMES = tuple(name for name, _ in METRIC_COLUMNS)
+_RUN_COLUMN_NAMES = tuple(name for name, _ in RUN_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Tunables:
+    flush_interval: float = 0.5
+    batch_size: int = 200_000  # points that wake the writer early
+    max_batch_points: int = 1_000_000  # points per insert at most
+    buffer_capacity: int = 4_000_000  # points held in memory at most
+    spool: bool = True
+    spool_dir: Path | None = None  # root; this process uses <root>/<run_id>/<host>-<pid>-<ms>
+    spool_max_bytes: int = 1 << 30
+    spool_after: float = 3.0  # seconds of outage before batches go to disk
+    spool_fsync: bool = True
+    max_pending_bytes: int = 64 << 20
+    retry_initial: float = 0.05
+    retry_max: float = 2.0
+    async_insert: bool | None = None  # None: async for small batches, plain for large ones
+    compression: str | None = None
+    insert_timeout: float = 30.0
+
+
+class Pipeline:
+    def __init__(
+        self,
+        identity: Identity,
+        target: ClickHouseTarget,
+        tunables: Tunables,
+        *,
+        transport_factory: Callable[[], Transport] | None = None,
+        warnings: OncePerKey | None = None,
+    ) -> None:
+        self.identity = identity
+        self.target = target
+        self.tunables = tunables
+        self.registry = MetricRegistry(identity.device)
+        self.writer: Writer  # set below; the buffer's seal callback wakes it
+        self.buffer = PointBuffer(
+            self.registry,
+            chunk_points=tunables.batch_size,
+            capacity=tunables.buffer_capacity,
+            on_sealed=self._wake_writer,
+            warnings=warnings,
+        )
+        self.encoder = PointEncoder(
+            self.registry, run_id=identity.run_id, host=identity.host, rank=identity.rank
+        )
+        self.spool = self._make_spool()
+        self.writer = Writer(
+            self._drain,
+            transport_factory or self._default_transport,
+            spool=self.spool,
+            flush_interval=tunables.flush_interval,
+            spool_after=tunables.spool_after,
+            retry_initial=tunables.retry_initial,
+            retry_max=tunables.retry_max,
+            max_pending_bytes=tunables.max_pending_bytes,
+            on_cycle=self._report_counters,
+            name=f"runwatch-writer-{identity.run_id}",
+        )
+        self._reported = (0, 0)
+        self.on_first_drop: Callable[[int], None] = lambda dropped: None
+
+    def _make_spool(self) -> Spool | None:
+        if not self.tunables.spool or self.tunables.spool_dir is None:
+            return None
+        process = f"{self.identity.host}-{os.getpid()}-{time.time_ns() // 1_000_000}"
+        return Spool(
+            self.tunables.spool_dir / self.identity.run_id / process,
+            max_bytes=self.tunables.spool_max_bytes,
+            fsync=self.tunables.spool_fsync,
+        )
+
+    def _default_transport(self) -> Transport:
+        return ClickHouseTransport(
+            self.target,
+            async_insert=self.tunables.async_insert,
+            compression=self.tunables.compression,
+            timeout=self.tunables.insert_timeout,
+        )
+
+    def _wake_writer(self) -> None:
+        self.writer.wake()
+
+    def start(self) -> None:
+        self.writer.start()
+
+    # -- batches ------------------------------------------------------------------------
+
+    def _drain(self) -> list[Batch]:
+        chunks = self.buffer.take()
+        batches: list[Batch] = []
+        group: list[Chunk] = []
+        points = 0
+        for chunk in chunks:
+            group.append(chunk)
+            points += chunk.points
+            if points >= self.tunables.max_batch_points:
+                batches.append(self._batch(group))
+                group, points = [], 0
+        if group:
+            batches.append(self._batch(group))
+        return batches
+
+    def _batch(self, chunks: list[Chunk]) -> Batch:
+        body, rows = self.encoder.encode(chunks)
+        return Batch(METRIC_POINTS, _METRIC_COLUMN_NAMES, body, rows, self.target.database)
+
+    def submit_run_row(self, row: RunRow) -> None:
+        self.writer.submit(
+            Batch(RUNS, _RUN_COLUMN_NAMES, encode_run_rows([row]), 0, self.target.database)
+        )
+
+    # -- the agent's own points ---------------------------------------------------------
+
+    def record_samples(self, samples: list[Sample]) -> None:
+        by_device: dict[int, list[tuple[str, float, str]]] = {}
+        for sample in samples:
+            by_device.setdefault(sample.device, []).append((sample.name, sample.value, sample.unit))
+        for device, points in by_device.items():
+            self.buffer.append_internal(points, device=device)
+
+    @property
+    def dropped_points(self) -> int:
+        return self.buffer.dropped + self.writer.stats.dropped_points
+
+    def _report_counters(self) -> None:
+        counters = (self.dropped_points, self.writer.stats.spooled_points)
+        if counters == self._reported:
+            return
+        if counters[0] and not self._reported[0]:
+            self.on_first_drop(counters[0])
+        self._reported = counters
+        self.buffer.append_internal(
+            [("agent.points_dropped", float(counters[0]), "count"),
+             ("agent.points_spooled", float(counters[1]), "count")],
+            device=65535,
+        )
+
+    def forget_after_fork(self) -> None:
+        self.registry.reset_after_fork()
+        self.buffer.reset_after_fork()
+        self.writer.forget_after_fork()
+        self.spool = None

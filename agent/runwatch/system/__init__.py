@@ -1,0 +1,22 @@
+"""System metrics: collectors (psutil, NVML) behind one protocol, and the sampler thread."""
+
+from __future__ import annotations
+
+from runwatch.system.protocol import NO_DEVICE, Collector, Sample
+from runwatch.system.sampler import SystemSampler
+
+
+def default_collectors(pid: int | None, *, gpu: bool = True) -> list[Collector]:
+    """psutil for the host (and process `pid`), plus NVML when this host has NVIDIA GPUs."""
+    from runwatch.system.nvml_collector import open_nvml
+    from runwatch.system.psutil_collector import PsutilCollector
+
+    collectors: list[Collector] = [PsutilCollector(pid=pid)]
+    if gpu:
+        nvml = open_nvml()
+        if nvml is not None:
+            collectors.append(nvml)
+    return collectors
+
+
+__all__ = ["NO_DEVICE", "Collector", "Sample", "SystemSampler", "default_collectors"]

@@ -1,0 +1,55 @@
+"""The dashboard server: `create_app(settings)` returns the FastAPI app; nothing runs at import.
+
+The lifespan builds the Runtime (ClickHouse clients, cache, broadcaster, poller thread) on
+startup and tears it down on shutdown. The built frontend (frontend/dist) is served at `/`
+when it exists; the API routes are matched first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from runwatch.server import assets
+from runwatch.server.api.routes import checkpoints, errors, health, metrics, runs, stream, tabs
+from runwatch.server.api.runtime import Runtime
+from runwatch.server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def frontend_dist(settings: Settings) -> Path | None:
+    """settings.frontend_dist when it has an index.html, else the wheel's or checkout's page."""
+    if settings.frontend_dist is not None:
+        return settings.frontend_dist if (settings.frontend_dist / "index.html").is_file() else None
+    return assets.static_dir()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        app.state.runtime = runtime
+        runtime.start(asyncio.get_running_loop())
+        try:
+            yield
+        finally:
+            runtime.close_streams()
+            await asyncio.to_thread(runtime.stop_poller)
+
+    app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    for module in (stream, runs, metrics, checkpoints, tabs, health):
+        app.include_router(module.router)
+    dist = frontend_dist(settings)
+    if dist is not None:
+        app.mount("/", StaticFiles(directory=dist, html=True), name="frontend")
+    else:
+        log.info("no built frontend found (frontend/dist); serving the API only")
+    return app

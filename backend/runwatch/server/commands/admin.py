@@ -1,0 +1,93 @@
+"""`runwatch migrate` and `runwatch sql`: the schema and ad-hoc queries from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+_DEFAULT_SQL_FORMAT = "PrettyCompactMonoBlock"
+
+
+def register(subparsers: Any) -> None:
+    migrate = subparsers.add_parser(
+        "migrate", help="create the database and apply sql/ (idempotent)"
+    )
+    migrate.add_argument(
+        "--cluster", metavar="NAME",
+        help="apply sql/cluster/ (ReplicatedMergeTree + Distributed) ON CLUSTER NAME",
+    )
+    migrate.set_defaults(handler=run_migrate)
+
+    sql = subparsers.add_parser("sql", help="run a SQL statement and print the result")
+    sql.add_argument("query", help='the statement, e.g. "SELECT count() FROM metric_points"; - reads stdin')
+    sql.add_argument(
+        "-f", "--format", default=_DEFAULT_SQL_FORMAT,
+        help=f"any ClickHouse output format (default {_DEFAULT_SQL_FORMAT}; e.g. TSV, CSV, JSONEachRow)",
+    )
+    sql.set_defaults(handler=run_sql)
+
+
+def _connect(database: str | None) -> tuple[Any, Any]:
+    """Settings and a client, or a one-line error and exit code 2 when ClickHouse is unreachable."""
+    from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+    from runwatch.server.query.clickhouse import describe, make_client
+    from runwatch.server.settings import ClickHouseSettings, load_settings
+
+    settings = load_settings(ClickHouseSettings)
+    try:
+        return settings, make_client(settings, database=database)
+    except OperationalError as exc:
+        print(f"runwatch: cannot reach ClickHouse at {describe(settings)}: {_first_line(exc)}",
+              file=sys.stderr)
+    except DatabaseError as exc:
+        hint = " (`runwatch migrate` creates it)" if "UNKNOWN_DATABASE" in str(exc) else ""
+        print(f"runwatch: ClickHouse at {describe(settings)} refused: {_error_message(exc)}{hint}",
+              file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from runwatch.server.migrate import SchemaError, apply_schema
+
+    settings, client = _connect(database="")
+    try:
+        applied = apply_schema(client, settings.ch_database, cluster=args.cluster)
+    except SchemaError as exc:
+        print(f"runwatch migrate: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(f"runwatch migrate: ClickHouse refused the schema: {_first_line(exc)}", file=sys.stderr)
+        return 1
+    if applied:
+        print(f"applied to {settings.ch_database}: {', '.join(applied)}")
+    else:
+        print(f"{settings.ch_database}: schema is up to date")
+    return 0
+
+
+def run_sql(args: argparse.Namespace) -> int:
+    query = sys.stdin.read() if args.query == "-" else args.query
+    _, client = _connect(database=None)
+    try:
+        result = client.raw_query(query, fmt=args.format)
+    except Exception as exc:
+        print(f"runwatch sql: {_error_message(exc)}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(result)
+    sys.stdout.flush()
+    return 0
+
+
+def _error_message(exc: BaseException) -> str:
+    """The server's own message ("Code: 62. DB::Exception: ...") without the driver's preamble."""
+    text = str(exc)
+    start = text.find("Code:")
+    message = text[start:] if start >= 0 else text
+    return message.strip().splitlines()[0]

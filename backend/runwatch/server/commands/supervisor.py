@@ -1,0 +1,172 @@
+"""`runwatch up`: the embedded ClickHouse, the dashboard and (optionally) demo runs, one command.
+
+Each part runs as its own child process, exactly as a user would run it by hand
+(`runwatch clickhouse`, `runwatch serve`, `runwatch demo`): chDB can host one data directory
+per process, and separate processes keep a crash in one part from taking the others down
+silently. The supervisor starts them in dependency order, waits for each to answer, and on
+Ctrl-C / SIGTERM, or when a part dies, stops them in reverse order (SIGTERM, then SIGKILL
+after a grace period), so no orphan keeps a port or the data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STOP_GRACE_SEC = 10.0
+
+
+def register(subparsers: Any) -> None:
+    up = subparsers.add_parser(
+        "up", help="embedded ClickHouse + dashboard (+ --demo runs), Ctrl-C stops all"
+    )
+    up.add_argument("--data-dir", type=Path, default=Path(".runwatch/data"),
+                    help="where the embedded ClickHouse keeps its data (default .runwatch/data)")
+    up.add_argument("--host", default="127.0.0.1", help="address of the dashboard (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=8000, help="dashboard port (default 8000)")
+    up.add_argument("--ch-port", type=int, default=8123, help="embedded ClickHouse port (default 8123)")
+    up.add_argument("--demo", action="store_true", help="also emit simulated training runs")
+    up.add_argument("--demo-runs", type=int, default=3, help="how many demo runs (default 3)")
+    up.set_defaults(handler=run_up)
+
+
+@dataclass
+class Part:
+    name: str
+    argv: list[str]
+    ready_url: str | None = None
+    optional: bool = False  # a demo that finishes is not a failure
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def run_up(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    env.update(CH_HOST="127.0.0.1", CH_PORT=str(args.ch_port))
+    python = [sys.executable, "-m", "runwatch"]
+    parts = [
+        Part("clickhouse",
+             # The schema is the next part's job: one applier, in order, with a clear failure.
+             [*python, "clickhouse", "--data-dir", str(args.data_dir), "--port", str(args.ch_port),
+              "--no-migrate"],
+             ready_url=f"http://127.0.0.1:{args.ch_port}/ping"),
+        Part("migrate", [*python, "migrate"]),
+        Part("dashboard",
+             [*python, "serve", "--host", args.host, "--port", str(args.port)],
+             ready_url=f"http://{_loopback(args.host)}:{args.port}/health"),
+    ]
+    if args.demo:
+        parts.append(Part("demo", [*python, "demo", "--runs", str(args.demo_runs)], optional=True))
+    supervisor = Supervisor(parts, env)
+    return supervisor.run(
+        on_ready=lambda: print(
+            f"runwatch is up: dashboard http://{_loopback(args.host)}:{args.port}  "
+            f"ClickHouse http://127.0.0.1:{args.ch_port} (data: {args.data_dir})  Ctrl-C stops",
+            flush=True,
+        )
+    )
+
+
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _die_with_parent() -> None:
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class Supervisor:
+    """Starts parts in order and stops them in reverse, on a signal or when one dies."""
+
+    def __init__(self, parts: list[Part], env: dict[str, str], ready_timeout: float = 60.0) -> None:
+        self._parts = parts
+        self._env = env
+        self._ready_timeout = ready_timeout
+        self._stopping = threading.Event()
+
+    def run(self, on_ready: Callable[[], None]) -> int:
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for part in self._parts:
+                if self._stopping.is_set():
+                    return 130
+                if part.ready_url is None and not part.optional:
+                    # A one-shot step (migrate): it must succeed before the next part starts.
+                    code = subprocess.call(part.argv, env=self._env)
+                    if code != 0:
+                        print(f"runwatch up: {part.name} failed (exit {code})", file=sys.stderr)
+                        return code
+                    continue
+                # Own session: the terminal's Ctrl-C reaches only us, and we stop the parts in
+                # reverse order; the death signal covers us being killed outright.
+                part.process = subprocess.Popen(
+                    part.argv, env=self._env, start_new_session=True, preexec_fn=_die_with_parent
+                )
+                if part.ready_url and not self._wait_ready(part):
+                    return 130 if self._stopping.is_set() else 1
+            on_ready()
+            return self._watch()
+        finally:
+            self._stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self._stopping.set()
+
+    def _wait_ready(self, part: Part) -> bool:
+        assert part.process is not None and part.ready_url is not None
+        deadline = time.monotonic() + self._ready_timeout
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            if part.process.poll() is not None:
+                print(f"runwatch up: {part.name} exited with {part.process.returncode} while starting",
+                      file=sys.stderr)
+                return False
+            try:
+                with urllib.request.urlopen(part.ready_url, timeout=1.0):
+                    return True
+            except OSError:
+                self._stopping.wait(0.2)
+        if not self._stopping.is_set():
+            print(f"runwatch up: {part.name} did not answer at {part.ready_url} within "
+                  f"{self._ready_timeout:.0f} s", file=sys.stderr)
+        return False
+
+    def _watch(self) -> int:
+        while not self._stopping.wait(0.5):
+            for part in self._parts:
+                if part.process is None or part.process.poll() is None:
+                    continue
+                if part.optional:
+                    part.process = None
+                    continue
+                print(f"runwatch up: {part.name} exited with {part.process.returncode}; stopping",
+                      file=sys.stderr)
+                return 1
+        return 0
+
+    def _stop_all(self) -> None:
+        running = [p for p in reversed(self._parts) if p.process and p.process.poll() is None]
+        for part in running:
+            assert part.process is not None
+            part.process.send_signal(signal.SIGTERM)
+            try:
+                part.process.wait(timeout=STOP_GRACE_SEC)
+            except subprocess.TimeoutExpired:
+                print(f"runwatch up: {part.name} ignored SIGTERM for {STOP_GRACE_SEC:.0f} s; killing",
+                      file=sys.stderr)
+                part.process.kill()
+                part.process.wait()

@@ -1,0 +1,194 @@
+"""`runwatch demo`: simulated training runs, sent through the real agent.
+
+Each run is a thread with its own `Run`, so the demo exercises exactly what a training script
+does: warm-up then cosine learning rate, a loss that falls with noise (and one spike), grad
+norm, throughput, an evaluation every `eval_every` steps, a checkpoint every `checkpoint_every`
+steps, real system metrics of this machine plus a simulated GPU (this machine may have none),
+and `total_steps` in the config so the dashboard can show progress. With three or more runs,
+the last one has a learning rate that is too high: its loss diverges to NaN and the run ends
+as 'failed', which is what such a run looks like in runwatch.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from runwatch.run import Run
+from runwatch.system.protocol import Collector, Sample
+
+BASE_STEPS_PER_SEC = 20.0
+_LRS = (3e-4, 1e-3, 6e-3, 1e-4, 2e-3)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSpec:
+    name: str
+    lr: float
+    batch_size: int
+    total_steps: int
+    seed: int
+    spike_at: int
+    diverges_at: int | None = None
+    eval_every: int = 200
+    checkpoint_every: int = 1000
+
+    @property
+    def warmup(self) -> int:
+        return max(1, self.total_steps // 20)
+
+
+def demo_specs(runs: int, steps: int, seed: int = 0, label: str = "") -> list[DemoSpec]:
+    """`label` tells apart the runs of separate demo sessions, whose names would repeat."""
+    rng = random.Random(seed)
+    specs = []
+    for i in range(runs):
+        lr = _LRS[i % len(_LRS)] * (1 + i // len(_LRS))
+        diverges = i == runs - 1 and runs >= 3
+        specs.append(
+            DemoSpec(
+                name=f"resnet50-lr{lr:g}-{label}{i}",
+                lr=lr,
+                batch_size=(256, 512, 128)[i % 3],
+                total_steps=steps,
+                seed=rng.randrange(1 << 30),
+                spike_at=int(steps * rng.uniform(0.3, 0.5)),
+                diverges_at=int(steps * 0.6) if diverges else None,
+                eval_every=max(10, steps // 50),
+                checkpoint_every=max(50, steps // 10),
+            )
+        )
+    return specs
+
+
+def learning_rate(spec: DemoSpec, step: int) -> float:
+    if step < spec.warmup:
+        return spec.lr * (step + 1) / spec.warmup
+    progress = (step - spec.warmup) / max(1, spec.total_steps - spec.warmup)
+    return spec.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def train_loss(spec: DemoSpec, step: int, rng: random.Random) -> float:
+    if spec.diverges_at is not None and step >= spec.diverges_at:
+        # grows to NaN by 80% of the run
+        grown = 2.0 * math.exp(14 * (step - spec.diverges_at) / max(1, spec.total_steps // 5))
+        return math.nan if grown > 1e6 else grown
+    floor = 0.25 + 0.05 / (spec.lr * 1e3)
+    loss = floor + (2.3 - floor) * math.exp(-step / (spec.total_steps / 6))
+    if spec.spike_at <= step < spec.spike_at + 60:
+        loss *= 1 + 1.5 * math.exp(-(step - spec.spike_at) / 12)
+    return loss * (1 + rng.gauss(0, 0.03))
+
+
+class SimulatedGpu:
+    """A GPU that is busy while its run trains (a Collector, like the NVML one)."""
+
+    def __init__(self, index: int, busy: Callable[[], bool], seed: int) -> None:
+        self.index = index
+        self._busy = busy
+        self._rng = random.Random(seed)
+
+    def collect(self) -> list[Sample]:
+        i, rng = self.index, self._rng
+        util = min(100.0, max(0.0, rng.gauss(96, 2))) if self._busy() else rng.uniform(0, 3)
+        return [
+            Sample(f"sys.gpu.{i}.util_percent", util, "percent", i),
+            Sample(f"sys.gpu.{i}.mem_used_bytes", 61.5e9 + rng.gauss(0, 2e8), "bytes", i),
+            Sample(f"sys.gpu.{i}.mem_total_bytes", 80e9, "bytes", i),
+            Sample(f"sys.gpu.{i}.temperature_celsius", 45 + util * 0.3 + rng.gauss(0, 1), "celsius", i),
+            Sample(f"sys.gpu.{i}.power_watts", 90 + util * 3.1 + rng.gauss(0, 8), "watts", i),
+            Sample(f"sys.gpu.{i}.sm_clock_mhz", 1980.0 if util > 50 else 345.0, "MHz", i),
+        ]
+
+
+def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> str:
+    """Train `spec` into `run` until done or `stop`; returns the final status."""
+    rng = random.Random(spec.seed)
+    interval = 1.0 / (BASE_STEPS_PER_SEC * speed) if speed > 0 else 0.0
+    next_tick = time.monotonic()
+    for step in range(spec.total_steps):
+        if stop.is_set():
+            return "finished"
+        loss = train_loss(spec, step, rng)
+        throughput = spec.batch_size * rng.gauss(9.5, 0.2)
+        run.log(
+            {
+                "train/loss": loss,
+                "train/lr": learning_rate(spec, step),
+                "train/grad_norm": abs(rng.gauss(1.0, 0.15)) * (1 + 5 * (loss > 3)),
+                "train/samples_per_sec": throughput,
+                "train/step_time_ms": 1000 * spec.batch_size / throughput,
+                "train/epoch": step / 500,
+            },
+            step=step,
+        )
+        if math.isnan(loss):
+            return "failed"
+        if step and step % spec.eval_every == 0:
+            val_loss = loss * 1.08 + abs(rng.gauss(0, 0.01))
+            run.log({"val/loss": val_loss, "val/acc": max(0.0, 1 - val_loss / 2.5)}, step=step)
+        if step and step % spec.checkpoint_every == 0:
+            run.log_checkpoint(
+                step=step, path=f"checkpoints/{spec.name}/step_{step:07d}.pt",
+                size_bytes=102_503_389, metrics={"val/loss": loss * 1.08},
+            )
+        if interval:
+            next_tick += interval
+            delay = next_tick - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                return "finished"
+    return "finished"
+
+
+def run_demo(
+    *,
+    runs: int,
+    steps: int,
+    speed: float,
+    project: str,
+    stop: threading.Event,
+    run_options: dict[str, Any],
+    system_metrics: bool = True,
+) -> list[str]:
+    """Start `runs` simulated runs concurrently; returns their run ids once all ended."""
+    started = time.time()
+    specs = demo_specs(runs, steps, seed=int(started), label=time.strftime("%H%M-", time.localtime(started)))
+    run_ids: list[str] = []
+    threads = []
+    for index, spec in enumerate(specs):
+        training = threading.Event()
+        collectors: list[Collector] = [SimulatedGpu(0, training.is_set, spec.seed)]
+        if system_metrics:
+            from runwatch.system.psutil_collector import PsutilCollector
+
+            collectors.append(PsutilCollector())
+        run = Run(
+            project=project, name=spec.name,
+            config={"lr": spec.lr, "batch_size": spec.batch_size, "total_steps": spec.total_steps,
+                    "optimizer": "adamw", "model": "resnet50", "warmup_steps": spec.warmup},
+            tags=["demo", "diverges" if spec.diverges_at else "baseline"],
+            collectors=collectors, **run_options,
+        )
+        run_ids.append(run.run_id)
+
+        def train(spec: DemoSpec = spec, run: Run = run, training: threading.Event = training) -> None:
+            training.set()
+            status = "failed"
+            try:
+                status = simulate(spec, run, stop, speed)
+            finally:
+                training.clear()
+                run.finish(status)
+
+        thread = threading.Thread(target=train, name=f"demo-{index}", daemon=True)
+        threads.append(thread)
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+    return run_ids

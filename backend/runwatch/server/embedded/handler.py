@@ -1,0 +1,294 @@
+"""The ClickHouse HTTP query endpoint: request in, engine call, response out.
+
+The query text is the `query` URL parameter, then a newline, then the (decoded) body, as
+on clickhouse-server. For `INSERT ... FORMAT x` the data follows the query text in that
+same stream: the handler reads only as much as it needs to find where the data starts,
+then streams the rest into the engine chunk by chunk (constant memory for any body size).
+Everything that blocks on the engine runs in a worker thread under a capacity limiter, so
+a long query holds one thread and never the event loop.
+
+Results are buffered, which makes every response behave like wait_end_of_query=1: the
+status and X-ClickHouse-Summary are final, and an error is never half-way through a body.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hmac
+import json
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from runwatch.server.embedded import compression, leases
+from runwatch.server.embedded import engine as eng
+from runwatch.server.embedded.engine import Engine, Stats
+from runwatch.server.embedded.errors import EngineError
+from runwatch.server.embedded.options import RequestOptions, parse_request
+from runwatch.server.embedded.querytext import (
+    NEED_MORE,
+    InsertData,
+    is_read_only,
+    output_format,
+    split_insert,
+)
+from runwatch.server.embedded.sessions import SessionRegistry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_QUERY_HEAD_BYTES = 256 * 1024  # how far into an INSERT body its FORMAT clause may be
+MAX_QUERY_BYTES = 64 * 1024 * 1024  # a non-INSERT body is query text, held in memory
+INSERT_CHUNK_BYTES = 1024 * 1024  # data handed to the engine per worker-thread call
+DEFAULT_FORMAT = "TabSeparated"
+
+_CONTENT_TYPES = {
+    "tabseparated": "text/tab-separated-values; charset=UTF-8",
+    "tsv": "text/tab-separated-values; charset=UTF-8",
+    "csv": "text/csv; charset=UTF-8; header=absent",
+    "csvwithnames": "text/csv; charset=UTF-8; header=present",
+    "json": "application/json; charset=UTF-8",
+    "jsoncompact": "application/json; charset=UTF-8",
+    "jsonstrings": "application/json; charset=UTF-8",
+    "jsoneachrow": "application/x-ndjson; charset=UTF-8",
+    "xml": "application/xml; charset=UTF-8",
+}
+_BINARY_FORMATS = ("native", "rowbinary", "parquet", "arrow", "orc", "avro", "protobuf", "msgpack")
+
+
+def content_type(fmt: str) -> str:
+    name = fmt.lower()
+    if name in _CONTENT_TYPES:
+        return _CONTENT_TYPES[name]
+    if name.startswith("tabseparated") or name.startswith("tsv"):
+        return _CONTENT_TYPES["tsv"]
+    if name.startswith("json"):
+        return "application/json; charset=UTF-8"
+    if name.startswith(_BINARY_FORMATS):
+        return "application/octet-stream"
+    return "text/plain; charset=UTF-8"
+
+
+class Body:
+    """The request body, decoded per Content-Encoding, one chunk at a time."""
+
+    def __init__(self, request: Request, decoder: compression.Decoder) -> None:
+        self._chunks = request.stream()
+        self._decoder = decoder
+        self.done = False
+
+    async def read(self) -> bytes | None:
+        """The next non-empty decoded chunk, or None at the end."""
+        while not self.done:
+            try:
+                raw = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self.done = True
+                try:
+                    tail = self._decoder.flush()
+                except Exception as exc:
+                    raise EngineError.named("CANNOT_DECOMPRESS", f"Cannot decompress the request body: {exc}") from None
+                return tail or None
+            try:
+                chunk = self._decoder.decode(raw)
+            except Exception as exc:
+                raise EngineError.named("CANNOT_DECOMPRESS", f"Cannot decompress the request body: {exc}") from None
+            if chunk:
+                return chunk
+        return None
+
+    async def read_all(self, limit: int) -> bytes:
+        out = bytearray()
+        while (chunk := await self.read()) is not None:
+            out += chunk
+            if len(out) > limit:
+                raise EngineError.named("QUERY_IS_TOO_LARGE", f"Request body exceeds {limit} bytes")
+        return bytes(out)
+
+
+class QueryHandler:
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: SessionRegistry,
+        limiter: anyio.CapacityLimiter,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.limiter = limiter
+        self.user = user
+        self.password = password or ""
+        self.display_name = display_name or socket.gethostname()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.limiter)
+
+    async def __call__(self, request: Request) -> Response:
+        query_id = request.query_params.get("query_id") or str(uuid.uuid4())
+        try:
+            options = parse_request(request.query_params.multi_items(), request.headers)
+            options.query_id = query_id
+            self._authenticate(options)
+            return await self._handle(request, options)
+        except EngineError as exc:
+            return self._error(exc, query_id)
+        except ClientDisconnect:
+            return Response(status_code=499)
+        except Exception:
+            log.exception("query %s failed inside the embedded server", query_id)
+            return self._error(
+                EngineError.named("UNKNOWN_EXCEPTION", "Internal error in the embedded ClickHouse server (see its log)"),
+                query_id,
+            )
+
+    def _authenticate(self, options: RequestOptions) -> None:
+        if self.user is None:
+            return
+        given = options.credentials
+        ok = hmac.compare_digest((given.user or "default").encode(), self.user.encode()) and hmac.compare_digest(
+            (given.password or "").encode(), self.password.encode()
+        )
+        if not ok:
+            who = given.user or "default"
+            raise EngineError.named(
+                "AUTHENTICATION_FAILED",
+                f"{who}: Authentication failed: password is incorrect, or there is no user with such name",
+                # no credentials at all: ask for them (401); wrong ones: refuse (403, as the server)
+                status=403 if given.given else 401,
+            )
+
+    async def _handle(self, request: Request, options: RequestOptions) -> Response:
+        if options.compress or options.decompress:
+            raise EngineError.named(
+                "NOT_IMPLEMENTED", "compress=1 / decompress=1 (ClickHouse block compression) are not supported by the embedded server; use Content-Encoding / enable_http_compression"
+            )
+        readonly = request.method in ("GET", "HEAD")
+        content_type_header = request.headers.get("content-type", "")
+        body = Body(request, compression.decoder_for(request.headers.get("content-encoding")))
+        if content_type_header.lower().startswith("multipart/form-data"):
+            await self._read_form(body, content_type_header, options)
+        buffer = bytearray((options.query + "\n").encode() if options.query else b"")
+
+        decision = split_insert(bytes(buffer), body.done)
+        while decision is NEED_MORE and len(buffer) <= MAX_QUERY_HEAD_BYTES:
+            chunk = await body.read()
+            if chunk is not None:
+                buffer += chunk
+            decision = split_insert(bytes(buffer), body.done)
+        if isinstance(decision, InsertData) and not (decision.format == "Values" and body.done):
+            return await self._insert(body, buffer, decision, options, readonly)
+
+        buffer += await body.read_all(MAX_QUERY_BYTES - len(buffer))
+        sql = buffer.decode("utf-8", errors="replace").strip()
+        if not sql:
+            raise EngineError.named("SYNTAX_ERROR", "Empty query")
+        if readonly and not is_read_only(sql):
+            raise _readonly_error()
+        fmt = output_format(sql) or options.default_format or DEFAULT_FORMAT
+        output = await self._run(self._query, options, sql, readonly)
+        return await self._respond(request, options, output.body, output.stats, fmt)
+
+    def _query(self, options: RequestOptions, sql: str, readonly: bool) -> eng.QueryOutput:
+        lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly)
+        try:
+            return eng.query(
+                lease.conn, sql, options.default_format or DEFAULT_FORMAT, options.bind_params
+            )
+        finally:
+            lease.release()
+
+    async def _insert(
+        self, body: Body, buffer: bytearray, plan: InsertData, options: RequestOptions, readonly: bool
+    ) -> Response:
+        if readonly:
+            raise _readonly_error()
+        # Shielded: once a worker has taken a session or opened an insert stream, the
+        # request must learn of it to give it back, even if the client has gone.
+        with anyio.CancelScope(shield=True):
+            lease = await self._run(leases.acquire, self.engine, self.sessions, options, False)
+        try:
+            with anyio.CancelScope(shield=True):
+                insert = await self._run(eng.Insert, lease.conn, plan.head, plan.format)
+            try:
+                pending = bytearray(buffer[plan.data_offset:])
+                while (chunk := await body.read()) is not None:
+                    pending += chunk
+                    if len(pending) >= INSERT_CHUNK_BYTES:
+                        await self._run(insert.append, bytes(pending))
+                        pending.clear()
+                if pending:
+                    await self._run(insert.append, bytes(pending))
+                stats: Stats = await self._run(insert.finish)
+            except BaseException:
+                with anyio.CancelScope(shield=True):  # a disconnect must not skip the cleanup
+                    await self._run(insert.cancel)
+                raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._run(lease.release)
+        return await self._respond(None, options, b"", stats, options.default_format or DEFAULT_FORMAT)
+
+    async def _read_form(self, body: Body, content_type_header: str, options: RequestOptions) -> None:
+        raw = await body.read_all(MAX_QUERY_BYTES)
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type_header.encode("latin-1") + b"\r\n\r\n" + raw
+        )
+        for part in message.iter_parts():
+            if part.get_filename() is not None:
+                raise EngineError.named(
+                    "NOT_IMPLEMENTED", "External data (file fields) is not supported by the embedded server"
+                )
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                options.add(name, payload.decode("utf-8", errors="replace"))
+
+    def _headers(self, query_id: str) -> dict[str, str]:
+        return {
+            "X-ClickHouse-Query-Id": query_id,
+            "X-ClickHouse-Server-Display-Name": self.display_name,
+            "X-ClickHouse-Timezone": self.engine.timezone,
+        }
+
+    async def _respond(
+        self, request: Request | None, options: RequestOptions, body: bytes, stats: Stats, fmt: str
+    ) -> Response:
+        headers = self._headers(options.query_id or "")
+        headers["X-ClickHouse-Format"] = fmt
+        headers["X-ClickHouse-Summary"] = json.dumps(stats.summary(), separators=(",", ":"))
+        encoding = compression.choose_encoding(request.headers.get("accept-encoding")) if (
+            request is not None and options.http_compression and body
+        ) else None
+        if encoding is not None:
+            body = await self._run(compression.encode, body, encoding)
+            headers["Content-Encoding"] = encoding
+        return Response(body, status_code=200, headers=headers, media_type=content_type(fmt))
+
+    def _error(self, exc: EngineError, query_id: str) -> Response:
+        headers = self._headers(query_id)
+        headers["X-ClickHouse-Exception-Code"] = str(exc.code)
+        status = exc.status
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="ClickHouse server"'
+        log.info("query %s: %s", query_id, exc.message.splitlines()[0] if exc.message else exc.code)
+        return Response(
+            exc.message.rstrip("\n") + "\n", status_code=status, headers=headers,
+            media_type="text/plain; charset=UTF-8",
+        )
+
+
+def _readonly_error() -> EngineError:
+    return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests are read-only, use POST. (READONLY)")

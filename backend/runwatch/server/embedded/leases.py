@@ -1,0 +1,80 @@
+"""The connection a request runs on: its session's, or a fresh one of its own.
+
+A fresh connection carries the request's settings and database for its whole (short) life,
+like the query context clickhouse-server makes per HTTP request. A session's connection
+outlives the request, so the request's settings are applied with SET and restored
+afterwards (they must not leak: an `insert_deduplication_token` left set would silently
+drop the session's next insert), and its `database` parameter is applied with USE.
+
+Leases are acquired and released in worker threads (both may block on the engine).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runwatch.server.embedded import engine as eng
+from runwatch.server.embedded.engine import Engine
+from runwatch.server.embedded.options import RequestOptions
+from runwatch.server.embedded.sessions import Session, SessionRegistry
+
+
+class Lease:
+    """One request's hold on a connection. `release()` is idempotent."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        session: Session | None = None,
+        registry: SessionRegistry | None = None,
+        close_session: bool = False,
+    ) -> None:
+        self.conn = conn
+        self.session = session
+        self._registry = registry
+        self.snapshot: dict[str, tuple[str, bool]] = {}
+        self._close_session = close_session
+        self._released = False
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        if self.session is None:
+            self.conn.close()
+            return
+        try:
+            if self.snapshot:
+                eng.restore_settings(self.conn, self.snapshot)
+        finally:
+            assert self._registry is not None
+            self._registry.release(self.session, close=self._close_session)
+
+
+def acquire(
+    engine: Engine, sessions: SessionRegistry, options: RequestOptions, readonly: bool
+) -> Lease:
+    """A connection for this request (blocking). `readonly` is the GET rule: reads and
+    SET only, which a fresh connection enforces with readonly=2 (the caller checks the
+    statement for session requests, whose connection cannot take readonly back)."""
+    settings = engine.engine_settings(options.settings)
+    if options.session_id is None:
+        if readonly and "readonly" not in settings:
+            settings["readonly"] = "2"
+        return Lease(engine.connect(options.database, settings))
+
+    session = sessions.acquire(options.session_id, options.session_timeout, options.session_check)
+    lease = Lease(
+        session.conn, session=session, registry=sessions, close_session=options.close_session
+    )
+    try:
+        if options.database:
+            eng.run_statement(session.conn, f"USE {eng.quote_identifier(options.database)}")
+        if settings:
+            lease.snapshot = eng.snapshot_settings(session.conn, settings)
+            eng.apply_settings(session.conn, settings)
+    except BaseException:
+        lease.release()
+        raise
+    return lease
