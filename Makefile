@@ -12,7 +12,7 @@ DIST := frontend/dist/index.html
 PORT ?= 8000
 CH_PORT ?= 8123
 
-.PHONY: up test setup python frontend browser lint typecheck test-python test-frontend bench clean
+.PHONY: up test setup python frontend browser lint typecheck test-python test-frontend bench wheel clean
 
 up: setup
 	$(BIN)/runwatch up --demo --port $(PORT) --ch-port $(CH_PORT)
@@ -45,7 +45,7 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 lint: $(PY_STAMP)
-	$(BIN)/ruff check agent backend tests
+	$(BIN)/ruff check agent backend tests hatch_build.py
 	$(BIN)/mypy
 	cd frontend && npm run typecheck && npm run lint
 
@@ -60,6 +60,11 @@ bench: setup
 	$(BIN)/python tests/benchmarks/bench_agent.py
 	$(BIN)/python tests/benchmarks/bench_backend.py
 	$(BIN)/python tests/benchmarks/bench_browser.py
+
+# The product: a wheel with the built page and sql/ inside (hatch_build.py), in dist/.
+wheel: $(PY_STAMP) frontend
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	@ls dist/runwatch-*.whl
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .runwatch test-artifacts
