@@ -202,10 +202,13 @@ class Run:
         path: str | os.PathLike[str],
         size_bytes: int | None = None,
         metrics: Mapping[str, Any] | None = None,
+        *,
+        log_metrics: bool = True,
     ) -> None:
         """Record a checkpoint saved at `step`: a `checkpoint` row (value = size in bytes, NaN
         when unknown; tags_json = {"path", "size_bytes", "metrics"}), plus `metrics` logged
-        as ordinary points at the same step. The size is read from the file when not given."""
+        as ordinary points at the same step unless `log_metrics=False` (a framework that
+        logged them itself). The size is read from the file when not given."""
         if not self._accepting:
             self._refused()
             return
@@ -225,7 +228,7 @@ class Run:
                 [("checkpoint", value, "bytes")], device=self.identity.device,
                 step=int(step), tags=[(0, tags)],
             )
-            if metrics:
+            if metrics and log_metrics:
                 self.log(metrics, step=step)
         except Exception as exc:
             self._warnings.warn("<log_checkpoint>", f"could not record checkpoint: {exc!r}")
