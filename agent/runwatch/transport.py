@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -79,6 +80,22 @@ def _quiet_driver_logs() -> None:
             for name in _DRIVER_LOGGERS:
                 logging.getLogger(name).addFilter(_FromOtherThreads())
             _quieted = True
+
+
+_URL = re.compile(r"(?:with )?url: \S+|/\?\S*")
+_ERRNO = re.compile(r"\[Errno -?\d+\][^'\")]*")
+
+
+def failure_reason(exc: BaseException, limit: int = 200) -> str:
+    """Why an insert failed, for a training log: the driver's message without the request URL.
+
+    The driver's text carries the whole URL, the INSERT and every setting (deduplication token
+    included), which buries the reason; the socket error, when there is one, is the reason."""
+    text = " ".join(_URL.sub("", str(exc)).split())
+    errno = _ERRNO.search(text)
+    reason = errno.group(0).strip() if errno else text
+    reason = f"{type(exc).__name__}: {reason}"
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 class ClickHouseTransport:
@@ -160,7 +177,9 @@ class ClickHouseTransport:
             )
         except Exception as exc:
             self.close()
-            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+            raise TransportError(
+                f"insert into {batch.database}.{batch.table} at {self.target.host}:"
+                f"{self.target.port}: {failure_reason(exc)}") from exc
 
     def ping(self) -> bool:
         try:

@@ -278,7 +278,8 @@ class Writer:
         self.stats.last_error = str(exc)
         if self._outage_since is None:
             self._outage_since = now
-            log.warning("runwatch: insert failed, retrying: %s", exc)
+            log.warning("runwatch: %s; retrying (attempt %d), spooling after %.0f s",
+                        exc, self._failures_in_row + 1, self.spool_after)
         delay = min(self.retry_max, self.retry_initial * (2 ** min(self._failures_in_row, 30)))
         self._failures_in_row += 1
         self._retry_at = now + random.uniform(delay / 2, delay)
