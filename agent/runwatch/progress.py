@@ -3,8 +3,9 @@
 On a terminal the bar is tqdm's, when tqdm is installed (it comes with the import extras and
 with nearly every training environment; the agent's light install does not pull it in). When
 stderr is not a terminal, or tqdm is missing, a plain line is written every `interval` seconds
-and once at the end: a CI log or `nohup.out` gets a readable record instead of carriage-return
-redraws. The caller prints its own summary line after `close()`.
+and once more at the end when there were any (a job shorter than `interval` prints none): a
+CI log or `nohup.out` gets a readable record instead of carriage-return redraws. The caller
+prints its own summary line after `close()`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Progress:
         self.note = ""
         self._clock = clock
         self._last_line = clock()
+        self._lines = 0
         self._bar: Any = None
         self._closed = False
         if bar is None:
@@ -47,7 +49,7 @@ class Progress:
             except ImportError:
                 pass
             else:
-                self._bar = tqdm(total=total, unit=f" {unit}", desc=label, file=self.stream,
+                self._bar = tqdm(total=total, unit=unit, desc=label, file=self.stream,
                                  dynamic_ncols=True, leave=True)
 
     def advance(self, count: int = 1, note: str | None = None) -> None:
@@ -63,6 +65,7 @@ class Progress:
 
     def _line(self) -> None:
         self._last_line = self._clock()
+        self._lines += 1
         of = f"/{self.total}" if self.total is not None else ""
         note = f" ({self.note})" if self.note else ""
         self.stream.write(f"{self.label}: {self.done}{of} {self.unit}{note}\n")
@@ -75,7 +78,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self.done:
+        elif self._lines:
             self._line()
 
     def __enter__(self) -> Progress:
