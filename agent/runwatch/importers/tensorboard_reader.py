@@ -30,6 +30,8 @@ _SESSION_STATUS = {1: "finished", 2: "failed", 3: "running"}  # hparams api_pb2.
 
 
 def find_runs(logdir: Path, *, project: str | None = None) -> list[RunHandle]:
+    from tensorboard.compat.proto import event_pb2  # noqa: F401  (fail early without tensorboard)
+
     if not logdir.is_dir():
         raise SourceError(f"not a directory: {logdir}")
     by_dir: dict[Path, list[Path]] = {}
