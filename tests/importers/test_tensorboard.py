@@ -98,6 +98,21 @@ def test_import_when_rerun_then_every_scalar_once_with_hparams_as_config(
     assert "3 runs, 0 points stored, 451 already there" in err
     assert (total_points(clickhouse_server, database), run_rows(clickhouse_server, database)) == (points, rows)
 
+    # the run went on (a resumed writer adds an event file): only its new points are stored
+    from tensorboardX import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path / "logs" / "nested" / "run_b"), filename_suffix=".resumed")
+    for i in range(50, 60):
+        writer.add_scalar("acc", i * 0.5, 1000 + i)
+        written["nested/run_b"]["acc"].append((1000 + i, f32(i * 0.5)))
+    writer.close()
+    code, err = run_import(capsys, clickhouse_server, database, "tensorboard",
+                           str(tmp_path / "logs"), "--project", "tb-test")
+    assert code == 0, err
+    assert "3 runs, 10 points stored, 451 already there" in err
+    assert_same(stored_stats(clickhouse_server, database, runs["nested/run_b"][0]),
+                expected_stats(written["nested/run_b"]))
+
 
 def test_import_when_an_event_file_is_corrupt_then_it_is_named_and_the_rest_imported(
     clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Path,

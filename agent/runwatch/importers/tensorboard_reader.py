@@ -125,6 +125,10 @@ def _read_file(path: Path, run: SourceRun, hparams: dict[str, Any], *, scalars: 
             if not event.HasField("summary"):
                 continue
             for raw in event.summary.value:
+                if raw.WhichOneof("value") == "simple_value":  # what migrate_value would say
+                    if scalars:
+                        run.add(raw.tag, event.step, event.wall_time, raw.simple_value)
+                    continue
                 value = data_compat.migrate_value(raw)
                 plugin = value.metadata.plugin_data.plugin_name
                 if plugin == "scalars" and scalars:
