@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runwatch.cli import build_parser, main
+from tests.support.clickhouse import EmbeddedClickHouse, free_port
 
 
 def test_parser_when_import_then_one_subcommand_per_source_with_the_target_flags() -> None:
@@ -46,3 +47,16 @@ def test_import_modules_when_loaded_then_no_server_stack_is_imported() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_import_when_clickhouse_is_unreachable_or_unmigrated_then_a_clear_error_first(
+    clickhouse_server: EmbeddedClickHouse, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("tensorboard")
+    (tmp_path / "events.out.tfevents.1.host").write_bytes(b"")
+    port = str(free_port())
+    assert main(["import", "tensorboard", str(tmp_path), "--port", port]) == 2
+    assert f"ClickHouse at http://127.0.0.1:{port}/" in capsys.readouterr().err
+    assert main(["import", "tensorboard", str(tmp_path), "--port", str(clickhouse_server.port),
+                 "--database", "never_migrated"]) == 2
+    assert "`runwatch migrate` creates the schema" in capsys.readouterr().err

@@ -82,6 +82,12 @@ def run_import(command: str, handles: list[Any], target: Any,
     from runwatch.progress import Progress
 
     store = (store_factory or ImportStore)(target)
+    try:
+        store.check()
+    except StoreError as exc:
+        store.close()
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 2
     runs = stored = present = 0
     problems: list[str] = []
     progress = Progress(command, total=len(handles), unit="runs")

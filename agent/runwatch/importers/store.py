@@ -82,16 +82,28 @@ class ImportStore:
     # -- reading what is there ----------------------------------------------------------
 
     def _query(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        if self._client is None:
-            import clickhouse_connect
+        try:
+            if self._client is None:
+                import clickhouse_connect
 
-            t = self.target
-            self._client = clickhouse_connect.get_client(
-                host=t.host, port=t.port, interface=t.protocol, username=t.user,
-                password=t.password, database=t.database, autogenerate_session_id=False,
-                connect_timeout=3, query_retries=1,
-            )
-        return list(self._client.query(sql, parameters=parameters).result_rows)
+                t = self.target
+                self._client = clickhouse_connect.get_client(
+                    host=t.host, port=t.port, interface=t.protocol, username=t.user,
+                    password=t.password, database=t.database, autogenerate_session_id=False,
+                    connect_timeout=3, query_retries=1,
+                )
+            return list(self._client.query(sql, parameters=parameters).result_rows)
+        except Exception as exc:  # the driver raises several kinds; all mean "not now"
+            text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise StoreError(f"ClickHouse at {self.target.describe()}: {text}") from None
+
+    def check(self) -> None:
+        """StoreError now, before any source is read, when the tables cannot be reached."""
+        try:
+            self._query("SELECT 1 FROM metric_points LIMIT 0", {})
+        except StoreError as exc:
+            missing = "UNKNOWN_DATABASE" in str(exc) or "UNKNOWN_TABLE" in str(exc)
+            raise StoreError(f"{exc}{' (`runwatch migrate` creates the schema)' if missing else ''}") from None
 
     def stored_counts(self, run_id: str) -> dict[str, int]:
         rows = self._query(
