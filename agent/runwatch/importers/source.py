@@ -3,7 +3,9 @@
 Readers (tensorboard_reader.py, mlflow_reader.py, wandb_reader.py) know their tool's files
 and nothing about ClickHouse; the store (store.py) knows ClickHouse and nothing about the
 tools. A reader first lists its runs cheaply (`RunHandle`s, so the progress bar has a total),
-then reads one run at a time into a `SourceRun`; what it cannot read it reports as a `Problem` and goes on.
+then reads one run at a time into a `SourceRun`; what it cannot read it reports as a
+`Problem` and goes on. One run is in memory at a time (24 bytes a point, in typed arrays):
+the store needs a metric's whole series to know which of its points are already stored.
 """
 
 from __future__ import annotations
