@@ -92,15 +92,20 @@ def _agent(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace, target: Any) -> int:
     from pathlib import Path
 
+    from runwatch.progress import Progress
     from runwatch.replay import replay
+    from runwatch.spool import SUFFIX
     from runwatch.transport import ClickHouseTransport
 
     root = Path(args.replay)
     if not root.is_dir():
         print(f"runwatch agent: no such directory: {root}", file=sys.stderr)
         return 2
-    report = replay(root, ClickHouseTransport(target), timeout=args.timeout,
-                    database=args.database)
+    total = sum(1 for _ in root.rglob("*" + SUFFIX))
+    with Progress("runwatch agent --replay", total=total, unit="batches") as progress:
+        report = replay(root, ClickHouseTransport(target), timeout=args.timeout,
+                        database=args.database,
+                        on_batch=lambda points: progress.advance(1, f"{points:,} points"))
     print(f"runwatch agent: replayed {report.sent_batches} batches ({report.sent_points} points) "
           f"to {target.host}:{target.port}", file=sys.stderr)
     for directory in report.busy:

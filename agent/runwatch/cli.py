@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     from runwatch import agent_cli
+    from runwatch.importers import cli as import_cli
     from runwatch.server.commands import admin as admin_cli
     from runwatch.server.commands import demo, serve, supervisor
     from runwatch.server.embedded import cli as embedded_cli
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_cli.register(subparsers)
     agent_cli.register(subparsers)
     demo.register(subparsers)
+    import_cli.register(subparsers)
     return parser
 
 

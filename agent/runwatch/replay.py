@@ -43,6 +43,7 @@ def replay(
     retry_max: float = 5.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    on_batch: Callable[[int], None] = lambda points: None,
 ) -> ReplayReport:
     report = ReplayReport()
     deadline = clock() + timeout
@@ -72,6 +73,7 @@ def replay(
                 delay = retry_initial
                 report.sent_batches += 1
                 report.sent_points += batch.points
+                on_batch(batch.points)
             report.left[directory] = len(spool)
         finally:
             spool.close()

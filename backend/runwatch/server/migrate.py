@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,8 @@ def validate_database_name(database: str) -> str:
 
 
 def apply_schema(
-    client: Any, database: str, sql_dir: Path | None = None, cluster: str | None = None
+    client: Any, database: str, sql_dir: Path | None = None, cluster: str | None = None,
+    on_file: Callable[[str], None] = lambda name: None,
 ) -> list[str]:
     """Create `database` if needed and apply the migrations it lacks; return their names.
 
@@ -118,6 +120,7 @@ def apply_schema(
                     f"{migration.name}.sql changed after it was applied to {database} "
                     f"(recorded {name} {checksum}); add a new numbered file instead"
                 )
+            on_file(migration.name)
             continue
         for statement in migration.statements():
             client.command(statement, settings=in_db)
@@ -128,4 +131,5 @@ def apply_schema(
             database=database,
         )
         newly_applied.append(migration.name)
+        on_file(migration.name)
     return newly_applied

@@ -54,11 +54,15 @@ def _first_line(exc: BaseException) -> str:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from runwatch.server.migrate import SchemaError, apply_schema
+    from runwatch.progress import Progress
+    from runwatch.server.migrate import SchemaError, apply_schema, default_sql_dir, load_migrations
 
     settings, client = _connect(database="")
+    files = load_migrations(default_sql_dir() / "cluster" if args.cluster else None)
     try:
-        applied = apply_schema(client, settings.ch_database, cluster=args.cluster)
+        with Progress("runwatch migrate", total=len(files), unit="files") as progress:
+            applied = apply_schema(client, settings.ch_database, cluster=args.cluster,
+                                   on_file=lambda name: progress.advance(1, name))
     except SchemaError as exc:
         print(f"runwatch migrate: {exc}", file=sys.stderr)
         return 1
