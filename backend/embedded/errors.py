@@ -59,6 +59,7 @@ ERROR_CODES: dict[str, int] = {
     "CANNOT_DECOMPRESS": 271,
     "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE": 321,
     "UNKNOWN_DATABASE_ENGINE": 336,
+    "SUPPORT_IS_DISABLED": 344,
     "SESSION_NOT_FOUND": 372,
     "SESSION_IS_LOCKED": 373,
     "CANNOT_PARSE_UUID": 376,
@@ -90,6 +91,8 @@ _STATUS_BY_NAME: dict[int, tuple[str, ...]] = {
         "UNKNOWN_TYPE_OF_AST_NODE", "THERE_IS_NO_COLUMN", "TOO_DEEP_AST", "TOO_BIG_AST",
         "UNEXPECTED_AST_STRUCTURE", "SYNTAX_ERROR", "INCORRECT_DATA", "TYPE_MISMATCH",
         "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
+        "CANNOT_DECOMPRESS",  # a truncated or corrupt body: the client's to fix, not retry
+        "SUPPORT_IS_DISABLED",  # e.g. an expression in streamed VALUES data (handler.py)
     ),
     404: (
         "UNKNOWN_TABLE", "UNKNOWN_FUNCTION", "UNKNOWN_IDENTIFIER", "UNKNOWN_TYPE",

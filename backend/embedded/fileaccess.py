@@ -48,6 +48,8 @@ def _denied(text: str) -> EngineError:
 class FilePolicy:
     """The user-files rule for one server (`root` is created by the engine at open)."""
 
+    watched = CONFINED | REFUSED_CALLS | URL_CALLS  # the calls `analyze` must report
+
     def __init__(self, root: Path) -> None:
         self.root = Path(os.path.abspath(root))
 
@@ -65,6 +67,8 @@ class FilePolicy:
         if shape.attach_from_path or shape.first_keyword in REFUSED_STATEMENTS:
             raise _denied(f"{shape.first_keyword} with a file path is not allowed by the embedded server")
         self.check_settings(k.lower() for k in shape.keywords)
+        if shape.too_many_calls:
+            raise _denied("Too many file, url or similar calls in one query")
         rewrites: list[tuple[Token, str]] = []
         for call in shape.calls:
             if call.name in REFUSED_CALLS:

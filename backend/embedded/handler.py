@@ -175,7 +175,7 @@ class QueryHandler:
                 decision = await self._lex(split_insert, bytes(buffer), body.done)
                 tried = len(buffer)
         if isinstance(decision, InsertData) and not (decision.format == "Values" and body.done):
-            shape = await self._lex(analyze, decision.head)
+            shape = await self._lex(analyze, decision.head, self.files.watched)
             head = self._checked(decision.head, shape, readonly)
             if decision.format.lower() == "values":
                 options.settings.update(_VALUES_LITERALS_ONLY)
@@ -189,7 +189,7 @@ class QueryHandler:
                 "SYNTAX_ERROR", f"Max query size exceeded (can be increased with the `max_query_size` setting): the query is {statement_bytes} bytes")
         sql = buffer.decode("utf-8", errors="replace")
         del buffer
-        shape = await self._lex(analyze, sql)
+        shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
         output = await self._run(self._query, options, sql, readonly)
@@ -201,10 +201,10 @@ class QueryHandler:
             raise EngineError.named("SYNTAX_ERROR", "Unterminated string, quoted identifier, heredoc or comment")
         if shape.statements == 0:
             raise EngineError.named("SYNTAX_ERROR", "Empty query")
+        if readonly and (shape.statements > 1 or not shape.read_only):
+            raise _readonly_error()  # a GET's later statements are unchecked: refused as writes
         if shape.statements > 1:
             raise EngineError.named("SYNTAX_ERROR", "Multi-statements are not allowed: send one statement per request")
-        if readonly and not shape.read_only:
-            raise _readonly_error()
         return self.files.apply(sql, shape)
 
     def _query(self, options: RequestOptions, sql: str, readonly: bool) -> eng.QueryOutput:
@@ -305,4 +305,4 @@ def _max_query_size(options: RequestOptions) -> int:
 
 
 def _readonly_error() -> EngineError:
-    return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests are read-only, use POST. (READONLY)")
+    return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests run one read-only statement, use POST. (READONLY)")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _LEXEME = re.compile(
     r"""\s*+(?:
@@ -49,8 +50,7 @@ _READ_ONLY_STATEMENTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: made once per lexeme, so cheap to make
     kind: str  # "word", "string", "quoted", "number", "punct"
     start: int
     end: int
@@ -150,21 +150,27 @@ class QueryShape:
     keywords: set[str] = field(default_factory=set)  # OUTFILE, INFILE, ... when present (upper case)
     attach_from_path: bool = False
     unterminated: bool = False
+    too_many_calls: bool = False
 
     @property
     def read_only(self) -> bool:
-        """Whether a GET may run it: a reading statement that writes no file."""
+        """Whether a GET may run it: a reading statement that writes no file and does not
+        touch `readonly` (a session's connection is not held read-only by the engine)."""
         return self.first_keyword in _READ_ONLY_STATEMENTS and not (
-            self.keywords & {"OUTFILE", "INFILE"})
+            self.keywords & {"OUTFILE", "INFILE", "READONLY"})
 
 
-# words whose mere presence matters to the file-access rule (fileaccess.py)
-_NOTED_KEYWORDS = frozenset({"OUTFILE", "INFILE", "FORMAT_SCHEMA", "FORMAT_TEMPLATE_ROW",
+# words whose mere presence matters to the GET rule and the file-access rule
+_NOTED_KEYWORDS = frozenset({"OUTFILE", "INFILE", "READONLY", "FORMAT_SCHEMA", "FORMAT_TEMPLATE_ROW",
                              "FORMAT_TEMPLATE_RESULTSET", "FORMAT_SCHEMA_SOURCE"})
 
 
-def analyze(sql: str) -> QueryShape:
-    """One linear pass: first keyword, statement count, trailing FORMAT, every call."""
+MAX_CALLS = 10_000
+
+
+def analyze(sql: str, watch: frozenset[str] = frozenset()) -> QueryShape:
+    """One linear pass: first keyword, statement count, trailing FORMAT, and the calls of
+    the functions named in `watch` (lower case; at most MAX_CALLS, then `too_many_calls`)."""
     shape = QueryShape()
     depth = 0
     prev: Token | None = None  # the last word, identifier or string of this statement...
@@ -208,7 +214,12 @@ def analyze(sql: str) -> QueryShape:
         if kind == "punct":
             if lead == "(":
                 if prev is not None and prev_adjacent and prev.kind in ("word", "quoted"):
-                    call, arg, arg_seen = prev.text.strip("`\"").lower(), None, False
+                    name = prev.text.strip("`\"").lower()
+                    if name in watch:
+                        if len(shape.calls) >= MAX_CALLS:
+                            shape.too_many_calls = True
+                        else:
+                            call, arg, arg_seen = name, None, False
                 depth += 1
             else:
                 depth = max(0, depth - 1)
