@@ -53,6 +53,7 @@ MAX_QUERY_HEAD_BYTES = 256 * 1024  # how far into an INSERT body its FORMAT clau
 MAX_QUERY_BYTES = 16 * 1024 * 1024  # a non-INSERT body is query text, held in memory
 INSERT_CHUNK_BYTES = 1024 * 1024  # data handed to the engine per worker-thread call
 DEFAULT_FORMAT = "TabSeparated"
+INLINE_LEX_BYTES = 8 * 1024  # query texts up to this size are lexed on the event loop
 DEFAULT_MAX_QUERY_SIZE = 262144  # the engine's max_query_size: it refuses longer statements
 # Data of a streamed `INSERT ... VALUES` is never lexed here, so it may hold literals only:
 # an expression there (file('/etc/passwd')) would otherwise run unchecked.
@@ -113,8 +114,10 @@ class QueryHandler:
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.limiter)
 
-    async def _lex(self, fn: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(fn, *args, limiter=self.lex_limiter)
+    async def _lex(self, fn: Callable[..., T], text: bytes | str, *args: Any) -> T:
+        if len(text) <= INLINE_LEX_BYTES:  # a few ms at worst: cheaper than a thread hop
+            return fn(text, *args)
+        return await anyio.to_thread.run_sync(fn, text, *args, limiter=self.lex_limiter)
 
     async def __call__(self, request: Request) -> Response:
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())

@@ -395,17 +395,21 @@ def test_query_when_several_statements_then_refused_and_nothing_runs(
         "SELECT * FROM executable('cat /etc/hostname', 'LineAsString', 'x String')",
         "SELECT * FROM file({path:String}, 'LineAsString')",
         "SELECT $$'$$, file('/etc/hostname'), '",
-        "INSERT INTO FUNCTION file('/tmp/runwatch-escape.tsv', 'TSV') SELECT 'x'",
-        "SELECT 'x' INTO OUTFILE '/tmp/runwatch-escape.tsv'",
+        "INSERT INTO FUNCTION file('{out}', 'TSV') SELECT 'x'",
+        "SELECT 'x' INTO OUTFILE '{out}'",
         "CREATE TABLE default.f (s String) ENGINE = File(LineAsString, '/etc/hostname')",
     ],
 )
-def test_query_when_it_reaches_outside_user_files_then_refused(http: httpx.Client, sql: str) -> None:
-    response = http.post("/", params={"param_path": "/etc/hostname"}, content=sql)
+def test_query_when_it_reaches_outside_user_files_then_refused(
+    http: httpx.Client, sql: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "escape.tsv"
+    response = http.post("/", params={"param_path": "/etc/hostname"},
+                         content=sql.replace("{out}", str(out)))
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["x-clickhouse-exception-code"] in ("291", "62")
     assert "Traceback" not in response.text
-    assert not Path("/tmp/runwatch-escape.tsv").exists()
+    assert not out.exists()
 
 
 def test_file_when_path_is_under_user_files_then_written_and_read_back(
