@@ -114,4 +114,8 @@ def _replay(args: argparse.Namespace, target: Any) -> int:
     for directory, left in report.left.items():
         if left:
             print(f"runwatch agent: {left} batches left in {directory}", file=sys.stderr)
+    for directory, aside in report.corrupt.items():
+        unknown = f", and {aside.unknown} whose count is unreadable" if aside.unknown else ""
+        print(f"runwatch agent: {aside.points} points cannot be recovered: {aside.batches} corrupt "
+              f"batches{unknown} set aside as *.corrupt in {directory}", file=sys.stderr)
     return 0 if report.complete else 1

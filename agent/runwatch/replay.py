@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runwatch.spool import Spool, SpoolError, spool_directories
+from runwatch.spool import SetAside, Spool, SpoolError, spool_directories
 from runwatch.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,11 @@ class ReplayReport:
     sent_points: int = 0
     busy: list[Path] = field(default_factory=list)  # held by a live process
     left: dict[Path, int] = field(default_factory=dict)  # batches still there, per directory
+    corrupt: dict[Path, SetAside] = field(default_factory=dict)  # set aside, unrecoverable
 
     @property
     def complete(self) -> bool:
-        return not self.busy and not any(self.left.values())
+        return not self.busy and not any(self.left.values()) and not self.corrupt
 
 
 def replay(
@@ -75,6 +76,8 @@ def replay(
                 report.sent_points += batch.points
                 on_batch(batch.points)
             report.left[directory] = len(spool)
+            if (aside := spool.set_aside()).batches:
+                report.corrupt[directory] = aside
         finally:
             spool.close()
     transport.close()

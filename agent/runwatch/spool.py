@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"RWSPOOL1"
 SUFFIX = ".rwb"
+CORRUPT_SUFFIX = ".corrupt"  # a batch set aside: unreadable, its points lost
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
@@ -236,7 +237,26 @@ class Spool:
     def _quarantine(self, path: Path, exc: Exception) -> None:
         log.error("runwatch spool: setting aside %s: %s", path, exc)
         with contextlib.suppress(OSError):
-            path.rename(path.with_suffix(".corrupt"))
+            path.rename(path.with_suffix(CORRUPT_SUFFIX))
+
+    def set_aside(self) -> SetAside:
+        """The batches in this directory set aside as corrupt (now or by an earlier process):
+        their points are unrecoverable."""
+        found = SetAside()
+        for path in sorted(self.directory.glob("*" + CORRUPT_SUFFIX)):
+            found.batches += 1
+            try:
+                found.points += _points_of(path)
+            except (SpoolError, OSError):
+                found.unknown += 1  # even the header is gone: how many points is unknown
+        return found
+
+
+@dataclass
+class SetAside:
+    batches: int = 0
+    points: int = 0  # in the batches whose header is still readable
+    unknown: int = 0  # batches whose point count cannot be read
 
 
 def compressed(batch: Batch) -> Batch:
@@ -267,7 +287,8 @@ def spool_directories(root: Path) -> Iterator[Path]:
     """Every directory under `root` (itself included) that holds spooled batches."""
     root = Path(root)
     seen: set[Path] = set()
-    for path in sorted(root.rglob("*" + SUFFIX)):
+    paths = [*root.rglob("*" + SUFFIX), *root.rglob("*" + CORRUPT_SUFFIX)]
+    for path in sorted(paths, key=lambda p: (p.parent, p.name)):
         if path.parent not in seen:
             seen.add(path.parent)
             yield path.parent

@@ -255,3 +255,28 @@ def test_spool_when_replayed_by_cli_then_report_names_busy_directories(
     assert result.returncode == 1
     assert "a live process still owns it" in result.stderr
     assert json.dumps(str(tmp_path / "run" / "live"))[1:-1] in result.stderr
+
+
+def test_replay_when_spool_has_corrupt_batches_then_exit_1_with_unrecoverable_points(
+    tmp_path: Path, clickhouse_server: EmbeddedClickHouse
+) -> None:
+    from runwatch.spool import Spool
+    from tests.agent.test_spool import batch
+
+    spool = Spool(tmp_path / "run" / "dead", max_bytes=1 << 20)
+    spool.put(batch(3))
+    spool.put(batch(4))
+    spool.close()
+    files = sorted((tmp_path / "run" / "dead").glob("*.rwb"))
+    for path in files:  # a flipped byte in each body: the checksum no longer matches
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    replay = [sys.executable, "-m", "runwatch", "agent", "--replay", str(tmp_path),
+              "--host", clickhouse_server.host, "--port", str(clickhouse_server.port),
+              "--timeout", "5"]
+    for _ in range(2):  # the second run still reports what the first set aside
+        result = subprocess.run(replay, cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1, result.stderr
+        assert "7 points cannot be recovered: 2 corrupt batches" in result.stderr
+    assert len(list((tmp_path / "run" / "dead").glob("*.corrupt"))) == 2

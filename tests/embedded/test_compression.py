@@ -9,7 +9,7 @@ import lz4.frame
 import pytest
 import zstandard
 
-from runwatch.server.embedded.compression import choose_encoding, decoder_for, encode
+from runwatch.server.embedded.compression import PIECE_BYTES, choose_encoding, decoder_for, encode
 from runwatch.server.embedded.errors import EngineError
 
 PAYLOAD = b"".join(b"%d\tmetric.loss\t%f\n" % (i, 1 / (i + 1)) for i in range(20_000))
@@ -40,16 +40,43 @@ def test_decoder_when_fed_in_chunks_then_restores_payload(name: str, chunk_size:
     decoder = decoder_for(name.split("-")[0])
     out = bytearray()
     for i in range(0, len(data), chunk_size):
-        out += decoder.decode(data[i:i + chunk_size])
-    out += decoder.flush()
+        for piece in decoder.decode(data[i:i + chunk_size]):
+            assert 0 < len(piece) <= PIECE_BYTES
+            out += piece
+    decoder.finish()
     assert bytes(out) == PAYLOAD
 
 
-def test_decoder_when_gzip_is_truncated_then_flush_fails() -> None:
-    decoder = decoder_for("gzip")
-    decoder.decode(ENCODED["gzip"][:100])
-    with pytest.raises(zlib.error):
-        decoder.flush()
+@pytest.mark.parametrize("name", sorted(n for n in ENCODED if n != "identity"))
+@pytest.mark.parametrize("cut", [0.5, 0.99])
+def test_decoder_when_body_is_truncated_then_finish_fails(name: str, cut: float) -> None:
+    data = ENCODED[name]
+    decoder = decoder_for(name.split("-")[0])
+    for _ in decoder.decode(data[:int(len(data) * cut)]):
+        pass
+    with pytest.raises(EngineError) as info:
+        decoder.finish()
+    assert info.value.code == 271  # CANNOT_DECOMPRESS
+
+
+@pytest.mark.parametrize("name", ["zstd", "lz4", "gzip"])
+def test_decoder_when_body_is_corrupt_then_cannot_decompress(name: str) -> None:
+    data = bytearray(ENCODED[name])
+    data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+    decoder = decoder_for(name)
+    with pytest.raises(EngineError) as info:
+        for _ in decoder.decode(bytes(data)):
+            pass
+        decoder.finish()
+    assert info.value.code == 271
+
+
+def test_decoder_when_bomb_then_pieces_come_one_at_a_time() -> None:
+    bomb = zstandard.ZstdCompressor(level=19).compress(bytes(64 << 20))
+    pieces = decoder_for("zstd").decode(bomb)
+    first = next(pieces)  # only as much as was asked for is decoded
+    assert len(first) == PIECE_BYTES
+    assert sum(len(p) for p in pieces) + len(first) == 64 << 20
 
 
 def test_decoder_when_encoding_unknown_then_unknown_compression_method() -> None:
@@ -75,4 +102,5 @@ def test_choose_encoding_table(accept: str | None, chosen: str | None) -> None:
 @pytest.mark.parametrize("name", ["gzip", "deflate", "zstd", "lz4"])
 def test_encode_when_decoded_then_same_bytes(name: str) -> None:
     decoder = decoder_for(name)
-    assert decoder.decode(encode(PAYLOAD, name)) + decoder.flush() == PAYLOAD
+    assert b"".join(decoder.decode(encode(PAYLOAD, name))) == PAYLOAD
+    decoder.finish()

@@ -16,7 +16,7 @@ from tests.support.clickhouse import EmbeddedClickHouse
 @pytest.mark.parametrize(
     ("code", "status"),
     [(62, 400), (27, 400), (53, 400), (60, 404), (81, 404), (46, 404), (115, 404),
-     (194, 401), (516, 403), (159, 408), (229, 413), (48, 501), (164, 500), (373, 500),
+     (194, 401), (516, 403), (159, 408), (229, 413), (48, 501), (164, 403), (291, 403), (373, 500),
      (1002, 500), (99999, 500)],
 )
 def test_http_status_table(code: int, status: int) -> None:

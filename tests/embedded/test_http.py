@@ -8,8 +8,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import lz4.frame
 import pytest
 import zstandard
 
@@ -263,3 +265,175 @@ def test_insert_when_client_disconnects_mid_body_then_nothing_stored_and_session
         time.sleep(0.05)
     assert response.text == "1\n"
     assert _rows(http, table) == []
+
+
+# --- never store a truncated body, never write through GET, confine file access ---------
+
+TSV_ROWS = 200_000
+TSV_BODY = b"".join(b"%d\trow-%d\n" % (i, i) for i in range(TSV_ROWS))
+COMPRESSORS = {
+    "zstd": zstandard.ZstdCompressor().compress,
+    "lz4": lz4.frame.compress,
+    "gzip": gzip.compress,
+}
+
+
+def _count(http: httpx.Client, table: str) -> int:
+    response = http.get("/", params={"query": f"SELECT count() FROM {table}"})
+    assert response.status_code == 200, response.text
+    return int(response.text)
+
+
+@pytest.mark.parametrize("encoding", sorted(COMPRESSORS))
+@pytest.mark.parametrize("query_in", ["url", "body"])
+def test_insert_when_compressed_body_is_truncated_then_error_and_nothing_stored(
+    http: httpx.Client, table: str, encoding: str, query_in: str
+) -> None:
+    query = f"INSERT INTO {table} FORMAT TSV"
+    data = TSV_BODY if query_in == "url" else query.encode() + b"\n" + TSV_BODY
+    whole = COMPRESSORS[encoding](data)
+    params = {"query": query} if query_in == "url" else {}
+    response = http.post("/", params=params, content=whole[: len(whole) // 2],
+                         headers={"Content-Encoding": encoding})
+    assert response.status_code == 400, response.text
+    assert response.headers["x-clickhouse-exception-code"] == "271"  # CANNOT_DECOMPRESS
+    assert _count(http, table) == 0
+    # the same body, whole, is stored in full
+    response = http.post("/", params=params, content=whole, headers={"Content-Encoding": encoding})
+    assert response.status_code == 200, response.text
+    assert _count(http, table) == TSV_ROWS
+
+
+@pytest.mark.parametrize("encoding", sorted(COMPRESSORS))
+def test_insert_when_compressed_body_is_corrupt_then_error_and_nothing_stored(
+    http: httpx.Client, table: str, encoding: str
+) -> None:
+    body = bytearray(COMPRESSORS[encoding](TSV_BODY))
+    body[len(body) // 2: len(body) // 2 + 256] = bytes(256)
+    response = http.post("/", params={"query": f"INSERT INTO {table} FORMAT TSV"},
+                         content=bytes(body), headers={"Content-Encoding": encoding})
+    assert 400 <= response.status_code < 500, response.text
+    assert _count(http, table) == 0
+
+
+@pytest.fixture
+def victim(http: httpx.Client, scratch: str) -> str:
+    name = f"{scratch}.victim"
+    response = http.post("/", content=f"CREATE TABLE {name} (a UInt8) ENGINE = MergeTree ORDER BY a")
+    assert response.status_code == 200, response.text
+    response = http.post("/", content=f"INSERT INTO {name} VALUES (7)")
+    assert response.status_code == 200, response.text
+    return name
+
+
+def _user_files(server: EmbeddedClickHouse) -> Path:
+    return server.data_dir.resolve() / "user_files"
+
+
+@pytest.mark.parametrize("settings", [{}, {"readonly": "0"}, {"readonly": "2"}, {"session_id": "get-session"}])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "DROP TABLE {victim}",
+        "SELECT 1; DROP TABLE {victim}",
+        "INSERT INTO {victim} VALUES (1)",
+        "SELECT 1; INSERT INTO FUNCTION file('{out}', 'TSV') SELECT 'x'",
+        "INSERT INTO FUNCTION file('{out}', 'TSV') SELECT 'x'",
+        "INSERT INTO FUNCTION file('get-out.tsv', 'TSV') SELECT 'x'",
+        "SELECT 'x' INTO OUTFILE '{out}' TRUNCATE",
+        "SELECT 'x' INTO OUTFILE 'get-out.tsv' TRUNCATE",
+        "SET readonly = 0",
+    ],
+)
+def test_get_when_it_would_write_then_readonly_403_and_nothing_changes(
+    clickhouse_server: EmbeddedClickHouse, http: httpx.Client, victim: str, tmp_path: Path,
+    template: str, settings: dict[str, str],
+) -> None:
+    out = tmp_path / "written.tsv"
+    sql = template.format(victim=victim, out=out)
+    response = http.get("/", params={"query": sql, **settings})
+    assert response.status_code == 403, response.text
+    assert response.headers["x-clickhouse-exception-code"] == "164"
+    assert "Traceback" not in response.text
+    assert not out.exists()
+    assert not (_user_files(clickhouse_server) / "get-out.tsv").exists()
+    assert _count(http, victim) == 1
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT 1; SELECT 2", "SELECT 1;\nDROP TABLE {victim}", "CREATE TABLE x (a UInt8) ENGINE = Memory; DROP TABLE {victim}"],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_query_when_several_statements_then_refused_and_nothing_runs(
+    http: httpx.Client, victim: str, sql: str, method: str
+) -> None:
+    text = sql.format(victim=victim)
+    if method == "GET":
+        response = http.get("/", params={"query": text})
+    else:
+        response = http.post("/", content=text)
+    # a GET is refused as a write (its later statements are never checked), a POST as syntax
+    assert (response.status_code, response.headers["x-clickhouse-exception-code"]) == (
+        (403, "164") if method == "GET" else (400, "62")), response.text
+    assert _count(http, victim) == 1
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM file('/etc/hostname', 'LineAsString')",
+        "SELECT file('/etc/hostname')",
+        "SELECT * FROM file('../../../../../../etc/hostname', 'LineAsString')",
+        "SELECT * FROM file(concat('/etc/', 'hostname'), 'LineAsString')",
+        "SELECT * FROM file('/etc/host\\x6eame', 'LineAsString')",
+        "SELECT * FROM `file`('/etc/hostname', 'LineAsString')",
+        "SELECT * FROM file /* hidden */ ('/etc/hostname', 'LineAsString')",
+        "SELECT * FROM url('file:///etc/hostname', 'LineAsString')",
+        "SELECT * FROM filesystem('/etc')",
+        "SELECT * FROM sqlite('/etc/hostname', 't')",
+        "SELECT * FROM executable('cat /etc/hostname', 'LineAsString', 'x String')",
+        "SELECT * FROM file({path:String}, 'LineAsString')",
+        "SELECT $$'$$, file('/etc/hostname'), '",
+        "INSERT INTO FUNCTION file('{out}', 'TSV') SELECT 'x'",
+        "SELECT 'x' INTO OUTFILE '{out}'",
+        "CREATE TABLE default.f (s String) ENGINE = File(LineAsString, '/etc/hostname')",
+    ],
+)
+def test_query_when_it_reaches_outside_user_files_then_refused(
+    http: httpx.Client, sql: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "escape.tsv"
+    response = http.post("/", params={"param_path": "/etc/hostname"},
+                         content=sql.replace("{out}", str(out)))
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["x-clickhouse-exception-code"] in ("291", "62")
+    assert "Traceback" not in response.text
+    assert not out.exists()
+
+
+def test_file_when_path_is_under_user_files_then_written_and_read_back(
+    clickhouse_server: EmbeddedClickHouse, http: httpx.Client
+) -> None:
+    name = f"roundtrip-{time.monotonic_ns()}.tsv"
+    response = http.post("/", content=f"INSERT INTO FUNCTION file('{name}', 'TSV', 'a UInt8') SELECT 42")
+    assert response.status_code == 200, response.text
+    assert (_user_files(clickhouse_server) / name).read_text() == "42\n"
+    absolute = _user_files(clickhouse_server) / name
+    for path in (name, str(absolute)):
+        response = http.get("/", params={"query": f"SELECT * FROM file('{path}', 'TSV', 'a UInt8')"})
+        assert response.status_code == 200, response.text
+        assert response.text == "42\n"
+
+
+def test_insert_when_streamed_values_hold_an_expression_then_not_evaluated(
+    http: httpx.Client, table: str
+) -> None:
+    def body() -> Iterator[bytes]:
+        yield f"INSERT INTO {table} VALUES ".encode()
+        yield b"(1, 'x')," * 40_000  # beyond the head buffer: the data is streamed
+        yield b"(2, file('/etc/hostname'))"
+
+    response = http.post("/", content=body())
+    assert 400 <= response.status_code < 500, response.text
+    assert _count(http, table) == 0

@@ -62,7 +62,9 @@ class EmbeddedClickHouse:
         user: str | None = None,
         password: str | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_SEC,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
+        self.extra_args = extra_args
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or free_port(host)
@@ -89,7 +91,7 @@ class EmbeddedClickHouse:
                 "--host", self.host, "--port", str(self.port)]
         if self.user is not None:
             argv += ["--user", self.user, "--password", self.password or ""]
-        return argv
+        return argv + list(self.extra_args)
 
     def start(self) -> EmbeddedClickHouse:
         if self.running:

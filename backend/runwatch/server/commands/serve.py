@@ -39,8 +39,10 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.getLogger(__name__).info(
         "dashboard on http://%s:%d, ClickHouse %s", settings.server_host, settings.server_port,
         describe(settings))
+    from runwatch.server.http_limits import uvicorn_options
+
     uvicorn.run(create_app(settings), host=settings.server_host, port=settings.server_port,
-                log_level="info", timeout_graceful_shutdown=5)
+                log_level="info", timeout_graceful_shutdown=5, **uvicorn_options())
     return 0
 
 

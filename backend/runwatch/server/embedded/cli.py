@@ -22,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", default=None, help="the password for --user")
     parser.add_argument("--max-workers", type=int, default=32,
                         help="engine calls served at once (default 32)")
+    parser.add_argument("--header-timeout", type=float, default=10.0,
+                        help="close a connection whose request headers take longer (default 10 s)")
+    parser.add_argument("--max-connections", type=int, default=256,
+                        help="open connections at once; beyond them requests get 503 (default 256)")
 
 
 def register(subparsers: Any) -> None:
@@ -76,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(args.data_dir, args.host, args.port, args.user, args.password,
-              max_workers=args.max_workers, on_ready=_schema_applier(args))
+              max_workers=args.max_workers, on_ready=_schema_applier(args),
+              header_timeout=args.header_timeout, max_connections=args.max_connections)
     except EngineError as exc:
         log.error("cannot open the data directory %s: %s", args.data_dir, exc.message)
         return 1

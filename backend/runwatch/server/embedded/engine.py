@@ -79,6 +79,9 @@ class Engine:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve()
+        # the only place file() may read and write (fileaccess.py), as user_files_path
+        # on clickhouse-server
+        self.user_files = self.data_dir / "user_files"
         self._anchor: Any = None
         self._lock = threading.Lock()
         self.timezone = "UTC"
@@ -91,6 +94,7 @@ class Engine:
             if self._anchor is not None:
                 return
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.user_files.mkdir(exist_ok=True)
             try:
                 self._anchor = state.connect(str(self.data_dir))
                 info = self._anchor.query("SELECT timezone(), version()", "TabSeparated")

@@ -54,10 +54,12 @@ ERROR_CODES: dict[str, int] = {
     "REQUIRED_PASSWORD": 194,
     "SOCKET_TIMEOUT": 209,
     "UNEXPECTED_AST_STRUCTURE": 223,
+    "DATABASE_ACCESS_DENIED": 291,
     "QUERY_IS_TOO_LARGE": 229,
     "CANNOT_DECOMPRESS": 271,
     "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE": 321,
     "UNKNOWN_DATABASE_ENGINE": 336,
+    "SUPPORT_IS_DISABLED": 344,
     "SESSION_NOT_FOUND": 372,
     "SESSION_IS_LOCKED": 373,
     "CANNOT_PARSE_UUID": 376,
@@ -76,7 +78,10 @@ ERROR_CODES: dict[str, int] = {
 
 _STATUS_BY_NAME: dict[int, tuple[str, ...]] = {
     401: ("REQUIRED_PASSWORD",),
-    403: ("UNKNOWN_USER", "WRONG_PASSWORD", "AUTHENTICATION_FAILED", "SET_NON_GRANTED_ROLE"),
+    # READONLY and DATABASE_ACCESS_DENIED: a refused write or file access is the client's
+    # doing, never a server fault (a 500 would make clients retry it)
+    403: ("UNKNOWN_USER", "WRONG_PASSWORD", "AUTHENTICATION_FAILED", "SET_NON_GRANTED_ROLE",
+          "READONLY", "DATABASE_ACCESS_DENIED"),
     400: (
         "BAD_ARGUMENTS", "CANNOT_COMPILE_REGEXP", "CANNOT_PARSE_TEXT",
         "CANNOT_PARSE_ESCAPE_SEQUENCE", "CANNOT_PARSE_QUOTED_STRING", "CANNOT_PARSE_DATE",
@@ -86,6 +91,8 @@ _STATUS_BY_NAME: dict[int, tuple[str, ...]] = {
         "UNKNOWN_TYPE_OF_AST_NODE", "THERE_IS_NO_COLUMN", "TOO_DEEP_AST", "TOO_BIG_AST",
         "UNEXPECTED_AST_STRUCTURE", "SYNTAX_ERROR", "INCORRECT_DATA", "TYPE_MISMATCH",
         "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
+        "CANNOT_DECOMPRESS",  # a truncated or corrupt body: the client's to fix, not retry
+        "SUPPORT_IS_DISABLED",  # e.g. an expression in streamed VALUES data (handler.py)
     ),
     404: (
         "UNKNOWN_TABLE", "UNKNOWN_FUNCTION", "UNKNOWN_IDENTIFIER", "UNKNOWN_TYPE",

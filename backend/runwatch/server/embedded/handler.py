@@ -3,9 +3,16 @@
 The query text is the `query` URL parameter, then a newline, then the (decoded) body, as
 on clickhouse-server. For `INSERT ... FORMAT x` the data follows the query text in that
 same stream: the handler reads only as much as it needs to find where the data starts,
-then streams the rest into the engine chunk by chunk (constant memory for any body size).
-Everything that blocks on the engine runs in a worker thread under a capacity limiter, so
-a long query holds one thread and never the event loop.
+then streams the rest into the engine chunk by chunk (constant memory for any body size:
+the body is decoded in bounded pieces, see body.py). Everything that blocks on the engine
+runs in a worker thread under a capacity limiter, so a long query holds one thread and
+never the event loop; lexing the query text (querytext.py) runs in worker threads of its
+own limiter, so a huge text costs CPU but never stalls other requests.
+
+Before the engine sees a statement: one statement per request (as clickhouse-server, which
+refuses multi-statements over HTTP), GET and HEAD run reads only (and a fresh connection is
+held at readonly=2 whatever the client asks), and file access is confined to the
+user-files directory (fileaccess.py).
 
 Results are buffered, which makes every response behave like wait_end_of_query=1: the
 status and X-ClickHouse-Summary are final, and an error is never half-way through a body.
@@ -30,14 +37,16 @@ from starlette.responses import Response
 
 from runwatch.server.embedded import compression, leases
 from runwatch.server.embedded import engine as eng
+from runwatch.server.embedded.body import Body
 from runwatch.server.embedded.engine import Engine, Stats
 from runwatch.server.embedded.errors import EngineError
+from runwatch.server.embedded.fileaccess import FilePolicy
 from runwatch.server.embedded.options import RequestOptions, parse_request
 from runwatch.server.embedded.querytext import (
     NEED_MORE,
     InsertData,
-    is_read_only,
-    output_format,
+    QueryShape,
+    analyze,
     split_insert,
 )
 from runwatch.server.embedded.sessions import SessionRegistry
@@ -47,9 +56,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_QUERY_HEAD_BYTES = 256 * 1024  # how far into an INSERT body its FORMAT clause may be
-MAX_QUERY_BYTES = 64 * 1024 * 1024  # a non-INSERT body is query text, held in memory
+MAX_QUERY_BYTES = 16 * 1024 * 1024  # a non-INSERT body is query text, held in memory
 INSERT_CHUNK_BYTES = 1024 * 1024  # data handed to the engine per worker-thread call
 DEFAULT_FORMAT = "TabSeparated"
+INLINE_LEX_BYTES = 8 * 1024  # query texts up to this size are lexed on the event loop
+DEFAULT_MAX_QUERY_SIZE = 262144  # the engine's max_query_size: it refuses longer statements
+# Data of a streamed `INSERT ... VALUES` is never lexed here, so it may hold literals only:
+# an expression there (file('/etc/passwd')) would otherwise run unchecked.
+_VALUES_LITERALS_ONLY = {"input_format_values_interpret_expressions": "0",
+                         "input_format_values_deduce_templates_of_expressions": "0"}
 
 _CONTENT_TYPES = {
     "tabseparated": "text/tab-separated-values; charset=UTF-8",
@@ -78,43 +93,6 @@ def content_type(fmt: str) -> str:
     return "text/plain; charset=UTF-8"
 
 
-class Body:
-    """The request body, decoded per Content-Encoding, one chunk at a time."""
-
-    def __init__(self, request: Request, decoder: compression.Decoder) -> None:
-        self._chunks = request.stream()
-        self._decoder = decoder
-        self.done = False
-
-    async def read(self) -> bytes | None:
-        """The next non-empty decoded chunk, or None at the end."""
-        while not self.done:
-            try:
-                raw = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                self.done = True
-                try:
-                    tail = self._decoder.flush()
-                except Exception as exc:
-                    raise EngineError.named("CANNOT_DECOMPRESS", f"Cannot decompress the request body: {exc}") from None
-                return tail or None
-            try:
-                chunk = self._decoder.decode(raw)
-            except Exception as exc:
-                raise EngineError.named("CANNOT_DECOMPRESS", f"Cannot decompress the request body: {exc}") from None
-            if chunk:
-                return chunk
-        return None
-
-    async def read_all(self, limit: int) -> bytes:
-        out = bytearray()
-        while (chunk := await self.read()) is not None:
-            out += chunk
-            if len(out) > limit:
-                raise EngineError.named("QUERY_IS_TOO_LARGE", f"Request body exceeds {limit} bytes")
-        return bytes(out)
-
-
 class QueryHandler:
     def __init__(
         self,
@@ -125,16 +103,27 @@ class QueryHandler:
         user: str | None = None,
         password: str | None = None,
         display_name: str | None = None,
+        files: FilePolicy | None = None,
+        lex_limiter: anyio.CapacityLimiter | None = None,
+        max_query_bytes: int = MAX_QUERY_BYTES,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.limiter = limiter
+        self.files = files or FilePolicy(engine.user_files)
+        self.lex_limiter = lex_limiter or anyio.CapacityLimiter(2)
+        self.max_query_bytes = max_query_bytes
         self.user = user
         self.password = password or ""
         self.display_name = display_name or socket.gethostname()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.limiter)
+
+    async def _lex(self, fn: Callable[..., T], text: bytes | str, *args: Any) -> T:
+        if len(text) <= INLINE_LEX_BYTES:  # a few ms at worst: cheaper than a thread hop
+            return fn(text, *args)
+        return await anyio.to_thread.run_sync(fn, text, *args, limiter=self.lex_limiter)
 
     async def __call__(self, request: Request) -> Response:
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())
@@ -177,29 +166,55 @@ class QueryHandler:
             )
         readonly = request.method in ("GET", "HEAD")
         content_type_header = request.headers.get("content-type", "")
-        body = Body(request, compression.decoder_for(request.headers.get("content-encoding")))
+        body = Body(request.stream(), compression.decoder_for(request.headers.get("content-encoding")))
         if content_type_header.lower().startswith("multipart/form-data"):
             await self._read_form(body, content_type_header, options)
+        self.files.check_settings(options.settings)
         buffer = bytearray((options.query + "\n").encode() if options.query else b"")
 
-        decision = split_insert(bytes(buffer), body.done)
+        decision = await self._lex(split_insert, bytes(buffer), body.done)
+        tried = len(buffer)
         while decision is NEED_MORE and len(buffer) <= MAX_QUERY_HEAD_BYTES:
             chunk = await body.read()
             if chunk is not None:
                 buffer += chunk
-            decision = split_insert(bytes(buffer), body.done)
+            # re-lex only when the buffer has doubled (or ended): linear however small the
+            # pieces a slow client sends
+            if body.done or len(buffer) >= 2 * tried + 4096:
+                decision = await self._lex(split_insert, bytes(buffer), body.done)
+                tried = len(buffer)
         if isinstance(decision, InsertData) and not (decision.format == "Values" and body.done):
-            return await self._insert(body, buffer, decision, options, readonly)
+            shape = await self._lex(analyze, decision.head, self.files.watched)
+            head = self._checked(decision.head, shape, readonly)
+            if decision.format.lower() == "values":
+                options.settings.update(_VALUES_LITERALS_ONLY)
+            return await self._insert(body, buffer, InsertData(head, decision.format, decision.data_offset), options, readonly)
 
-        buffer += await body.read_all(MAX_QUERY_BYTES - len(buffer))
-        sql = buffer.decode("utf-8", errors="replace").strip()
-        if not sql:
-            raise EngineError.named("SYNTAX_ERROR", "Empty query")
-        if readonly and not is_read_only(sql):
-            raise _readonly_error()
-        fmt = output_format(sql) or options.default_format or DEFAULT_FORMAT
+        await body.read_all(buffer, self.max_query_bytes)
+        statement_bytes = decision.data_offset if isinstance(decision, InsertData) else len(buffer)
+        if statement_bytes > _max_query_size(options):
+            # what the engine answers too, but without first lexing megabytes of text
+            raise EngineError.named(
+                "SYNTAX_ERROR", f"Max query size exceeded (can be increased with the `max_query_size` setting): the query is {statement_bytes} bytes")
+        sql = buffer.decode("utf-8", errors="replace")
+        del buffer
+        shape = await self._lex(analyze, sql, self.files.watched)
+        sql = self._checked(sql, shape, readonly)
+        fmt = shape.format or options.default_format or DEFAULT_FORMAT
         output = await self._run(self._query, options, sql, readonly)
         return await self._respond(request, options, output.body, output.stats, fmt)
+
+    def _checked(self, sql: str, shape: QueryShape, readonly: bool) -> str:
+        """`sql` as the engine may run it (file paths made absolute), or EngineError."""
+        if shape.unterminated:
+            raise EngineError.named("SYNTAX_ERROR", "Unterminated string, quoted identifier, heredoc or comment")
+        if shape.statements == 0:
+            raise EngineError.named("SYNTAX_ERROR", "Empty query")
+        if readonly and (shape.statements > 1 or not shape.read_only):
+            raise _readonly_error()  # a GET's later statements are unchecked: refused as writes
+        if shape.statements > 1:
+            raise EngineError.named("SYNTAX_ERROR", "Multi-statements are not allowed: send one statement per request")
+        return self.files.apply(sql, shape)
 
     def _query(self, options: RequestOptions, sql: str, readonly: bool) -> eng.QueryOutput:
         lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly)
@@ -242,9 +257,10 @@ class QueryHandler:
         return await self._respond(None, options, b"", stats, options.default_format or DEFAULT_FORMAT)
 
     async def _read_form(self, body: Body, content_type_header: str, options: RequestOptions) -> None:
-        raw = await body.read_all(MAX_QUERY_BYTES)
+        raw = bytearray()
+        await body.read_all(raw, self.max_query_bytes)
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + content_type_header.encode("latin-1") + b"\r\n\r\n" + raw
+            b"Content-Type: " + content_type_header.encode("latin-1") + b"\r\n\r\n" + bytes(raw)
         )
         for part in message.iter_parts():
             if part.get_filename() is not None:
@@ -290,5 +306,12 @@ class QueryHandler:
         )
 
 
+def _max_query_size(options: RequestOptions) -> int:
+    try:
+        return int(options.settings.get("max_query_size", DEFAULT_MAX_QUERY_SIZE))
+    except ValueError:
+        return DEFAULT_MAX_QUERY_SIZE
+
+
 def _readonly_error() -> EngineError:
-    return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests are read-only, use POST. (READONLY)")
+    return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests run one read-only statement, use POST. (READONLY)")

@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from runwatch.server.embedded.engine import Engine
+from runwatch.server.embedded.fileaccess import FilePolicy
 from runwatch.server.embedded.handler import QueryHandler
 from runwatch.server.embedded.sessions import SessionRegistry
 
@@ -36,6 +37,8 @@ class ServerConfig:
     password: str | None = None
     max_workers: int = 32  # engine calls in flight (a long query holds one)
     display_name: str | None = None
+    lex_workers: int = 2  # query texts lexed at once (CPU-bound: about the core count)
+    max_query_bytes: int = 16 * 1024 * 1024  # decoded query text (not INSERT data) per request
 
 
 async def ping(request: Request) -> Response:
@@ -49,6 +52,8 @@ def create_app(config: ServerConfig) -> Starlette:
     handler = QueryHandler(
         engine, sessions, limiter,
         user=config.user, password=config.password, display_name=config.display_name,
+        files=FilePolicy(engine.user_files), lex_limiter=anyio.CapacityLimiter(config.lex_workers),
+        max_query_bytes=config.max_query_bytes,
     )
 
     async def root(request: Request) -> Response:

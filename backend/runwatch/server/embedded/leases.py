@@ -56,12 +56,16 @@ def acquire(
     engine: Engine, sessions: SessionRegistry, options: RequestOptions, readonly: bool
 ) -> Lease:
     """A connection for this request (blocking). `readonly` is the GET rule: reads and
-    SET only, which a fresh connection enforces with readonly=2 (the caller checks the
-    statement for session requests, whose connection cannot take readonly back)."""
+    SET only, which a fresh connection enforces with readonly=2 whatever the client asked
+    (readonly=1 is stricter and kept; readonly=0 is not the client's to choose, as on
+    clickhouse-server). A session's connection cannot take readonly back, so there the
+    caller's statement check is the rule and the client's readonly is dropped."""
     settings = engine.engine_settings(options.settings)
+    if readonly:
+        asked = settings.pop("readonly", None)
+        if options.session_id is None:
+            settings["readonly"] = "1" if asked == "1" else "2"
     if options.session_id is None:
-        if readonly and "readonly" not in settings:
-            settings["readonly"] = "2"
         return Lease(engine.connect(options.database, settings))
 
     session = sessions.acquire(options.session_id, options.session_timeout, options.session_check)

@@ -2,9 +2,21 @@
 
 The HTTP interface has to know, before running anything, where an INSERT's data begins
 (the query text and the data share the request body), which output format a query asks
-for (for Content-Type and X-ClickHouse-Format) and whether a GET request would write.
-Strings, quoted identifiers, comments and parentheses are honoured so that a `FORMAT`
-inside a literal or a column list is never mistaken for the clause.
+for (for Content-Type and X-ClickHouse-Format), whether a GET request would write, whether
+the text holds more than one statement and which functions it calls (file access is
+policed in `fileaccess`). Strings, quoted identifiers, heredocs, comments and parentheses
+are honoured so that a `FORMAT` inside a literal or a column list is never mistaken for the
+clause.
+
+The lexer is one compiled regular expression with possessive quantifiers: every byte is
+looked at once (no backtracking), so lexing is linear in the text, and a literal or
+comment of any length is a single match. Callers still run it in a worker thread (a
+16 MiB text takes seconds of CPU), never on the event loop.
+
+Where this lexer and the engine's could disagree, it errs towards seeing more code: its
+comments end at the first `*/` (ClickHouse nests them), a number ends at the first letter,
+and `analyze` reports text it cannot close (`unterminated`) so the caller refuses it
+rather than letting the engine read something this lexer took for a literal.
 
 All functions are pure; offsets are byte offsets into the original buffer (the lexer runs
 on a latin-1 decoding, which maps bytes to code points one to one).
@@ -14,17 +26,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_NUMBER = re.compile(r"[0-9][A-Za-z0-9_.]*")
+_LEXEME = re.compile(
+    r"""\s*+(?:
+      (?P<comment>(?:--|\#)[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?P<block_end>\*/)?)
+    | (?P<string>'(?:[^'\\]++|\\.|'')*+(?P<string_end>')?)
+    | (?P<quoted>"(?:[^"\\]++|\\.|"")*+(?P<dquote_end>")?|`(?:[^`\\]++|\\.|``)*+(?P<bquote_end>`)?)
+    | (?P<heredoc>\$[A-Za-z0-9_]*+\$)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*+)
+    | (?P<punct>[();])
+    | (?P<other>(?:[^A-Za-z_'"`$();\#/\-\s]|/(?!\*)|-(?!-))++|.)
+    )""",
+    re.S | re.X,
+)
+# Numbers, operators and commas come out as runs ("other"): the routing decisions never
+# look inside them, and one match per run keeps `SELECT 1,1,1,...` at C speed.
+_CLOSERS = {"comment": ("block_end",), "string": ("string_end",),
+            "quoted": ("dquote_end", "bquote_end")}
 _READ_ONLY_STATEMENTS = frozenset(
     {"SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "SET", "USE", "CHECK"}
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: made once per lexeme, so cheap to make
     kind: str  # "word", "string", "quoted", "number", "punct"
     start: int
     end: int
@@ -51,56 +77,45 @@ class NeedMore:
 NEED_MORE = NeedMore()
 
 
+def _lexemes(text: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of every lexeme, comments included; an unterminated string,
+    identifier, block comment or heredoc comes out as one last lexeme of kind "open"."""
+    pos, end = 0, len(text)
+    match_at = _LEXEME.match
+    while pos < end:
+        m = match_at(text, pos)
+        if m is None:  # only trailing whitespace is left
+            return
+        kind = m.lastgroup  # the outer group: a closer group closes inside it
+        assert kind is not None
+        start, pos = m.span(kind)
+        if kind in _CLOSERS and m.group(_CLOSERS[kind][-1]) is None and (
+            kind != "quoted" or m.group(_CLOSERS[kind][0]) is None
+        ) and not (kind == "comment" and text[start] in "-#"):  # a line comment ends at EOF
+            yield "open", start, end
+            return
+        if kind == "heredoc":  # $tag$ ... $tag$: a string literal, its end found with str.find
+            close = text.find(text[start:pos], pos)
+            if close < 0:
+                yield "open", start, end
+                return
+            kind, pos = "string", close + pos - start
+        yield kind, start, pos
+
+
+def _lex(text: str) -> Iterator[Token]:
+    for kind, start, end in _lexemes(text):
+        yield Token("punct" if kind == "other" else kind, start, end, text[start:end])
+
+
 def tokens(text: str) -> Iterator[Token]:
     """Tokens of `text`, skipping whitespace and comments. Stops silently at an
     unterminated string or comment (the caller learns this from the last token's end)."""
-    pos, end = 0, len(text)
-    while pos < end:
-        ch = text[pos]
-        if ch.isspace():
-            pos += 1
-        elif text.startswith("--", pos) or ch == "#":
-            newline = text.find("\n", pos)
-            if newline < 0:
-                return
-            pos = newline + 1
-        elif text.startswith("/*", pos):
-            close = text.find("*/", pos + 2)
-            if close < 0:
-                return
-            pos = close + 2
-        elif ch in "'\"`":
-            close = _closing_quote(text, pos)
-            if close < 0:
-                return
-            yield Token("string" if ch == "'" else "quoted", pos, close + 1, text[pos:close + 1])
-            pos = close + 1
-        elif match := _WORD.match(text, pos):
-            yield Token("word", pos, match.end(), match.group())
-            pos = match.end()
-        elif match := _NUMBER.match(text, pos):
-            yield Token("number", pos, match.end(), match.group())
-            pos = match.end()
-        else:
-            yield Token("punct", pos, pos + 1, ch)
-            pos += 1
-
-
-def _closing_quote(text: str, start: int) -> int:
-    quote = text[start]
-    pos = start + 1
-    while pos < len(text):
-        ch = text[pos]
-        if ch == "\\":
-            pos += 2
-        elif ch == quote:
-            if text.startswith(quote * 2, pos):
-                pos += 2
-            else:
-                return pos
-        else:
-            pos += 1
-    return -1
+    for token in _lex(text):
+        if token.kind == "open":
+            return
+        if token.kind != "comment":
+            yield token
 
 
 def first_keyword(sql: str) -> str:
@@ -113,6 +128,123 @@ def first_keyword(sql: str) -> str:
 def is_read_only(sql: str) -> bool:
     """Whether clickhouse-server would run `sql` over GET (readonly=2 allows SET)."""
     return first_keyword(sql) in _READ_ONLY_STATEMENTS
+
+
+@dataclass(frozen=True)
+class Call:
+    """`name(` somewhere in the text, with its first argument when that is a lone token
+    (`file('x.tsv', ...)`: the string token; `file(concat(...))`: None)."""
+
+    name: str
+    first_arg: Token | None
+
+
+@dataclass
+class QueryShape:
+    """What one pass over a query text found (see `analyze`)."""
+
+    first_keyword: str = ""
+    statements: int = 0
+    format: str | None = None
+    calls: list[Call] = field(default_factory=list)
+    keywords: set[str] = field(default_factory=set)  # OUTFILE, INFILE, ... when present (upper case)
+    attach_from_path: bool = False
+    unterminated: bool = False
+    too_many_calls: bool = False
+
+    @property
+    def read_only(self) -> bool:
+        """Whether a GET may run it: a reading statement that writes no file and does not
+        touch `readonly` (a session's connection is not held read-only by the engine)."""
+        return self.first_keyword in _READ_ONLY_STATEMENTS and not (
+            self.keywords & {"OUTFILE", "INFILE", "READONLY"})
+
+
+# words whose mere presence matters to the GET rule and the file-access rule
+_NOTED_KEYWORDS = frozenset({"OUTFILE", "INFILE", "READONLY", "FORMAT_SCHEMA", "FORMAT_TEMPLATE_ROW",
+                             "FORMAT_TEMPLATE_RESULTSET", "FORMAT_SCHEMA_SOURCE"})
+
+
+MAX_CALLS = 10_000
+
+
+def analyze(sql: str, watch: frozenset[str] = frozenset()) -> QueryShape:
+    """One linear pass: first keyword, statement count, trailing FORMAT, and the calls of
+    the functions named in `watch` (lower case; at most MAX_CALLS, then `too_many_calls`)."""
+    shape = QueryShape()
+    depth = 0
+    prev: Token | None = None  # the last word, identifier or string of this statement...
+    prev_adjacent = False  # ...and whether it is the very last lexeme
+    call: str | None = None  # `name(` seen: its name, until its first argument is known
+    arg: Token | None = None  # the first lexeme of that argument
+    arg_seen = False
+    fmt: str | None = None  # `FORMAT name` at depth 0, if what follows lets it be the clause
+    in_statement = False
+    for kind, start, end in _lexemes(sql):
+        if kind == "comment":
+            continue
+        if kind == "open":
+            shape.unterminated = True
+            break
+        lead = sql[start]  # of a punct or "other" run, the only character that matters
+        token = None if kind in ("punct", "other") else Token(kind, start, end, sql[start:end])
+        if fmt is not None:  # the clause is last, or followed by `;` or SETTINGS
+            if lead == ";" or (token is not None and token.is_word("SETTINGS")):
+                shape.format = fmt
+            fmt = None
+        if call is not None:
+            if not arg_seen and lead == ")" and kind == "punct":
+                shape.calls.append(Call(call, None))
+                call = None
+            elif not arg_seen:
+                arg, arg_seen = token, True
+            else:
+                lone = arg is not None and (lead == ")" and kind == "punct" or
+                                            lead == "," and kind == "other")
+                shape.calls.append(Call(call, arg if lone else None))
+                call = None
+        if kind == "punct" and lead == ";":
+            in_statement, depth, prev = False, 0, None
+            continue
+        if not in_statement:
+            in_statement = True
+            shape.statements += 1
+            if shape.statements == 1:
+                shape.first_keyword = token.text.upper() if token and kind == "word" else ""
+        if kind == "punct":
+            if lead == "(":
+                if prev is not None and prev_adjacent and prev.kind in ("word", "quoted"):
+                    name = prev.text.strip("`\"").lower()
+                    if name in watch:
+                        if len(shape.calls) >= MAX_CALLS:
+                            shape.too_many_calls = True
+                        else:
+                            call, arg, arg_seen = name, None, False
+                depth += 1
+            else:
+                depth = max(0, depth - 1)
+        elif token is not None:
+            if kind == "word" and token.text.upper() in _NOTED_KEYWORDS:
+                shape.keywords.add(token.text.upper())
+            elif (kind == "string" and prev_adjacent and prev is not None
+                    and prev.is_word("FROM") and shape.first_keyword == "ATTACH"):
+                shape.attach_from_path = True
+            if (depth == 0 and prev_adjacent and prev is not None and prev.is_word("FORMAT")
+                    and kind in ("word", "quoted")):
+                fmt = token.text.strip("`\"")
+        prev_adjacent = token is not None
+        if token is not None:
+            prev = token
+    if call is not None:
+        shape.calls.append(Call(call, None))
+    if fmt is not None:
+        shape.format = fmt
+    return shape
+
+
+def output_format(sql: str) -> str | None:
+    """The format named by a trailing `FORMAT name` clause of a query, if any."""
+    return analyze(sql).format
 
 
 def split_insert(buffer: bytes, complete: bool) -> InsertData | NeedMore | None:
@@ -167,23 +299,3 @@ def _data_start(text: str, pos: int, complete: bool) -> int | None:
     if pos == end and not complete:
         return None  # a newline may still follow
     return pos
-
-
-def output_format(sql: str) -> str | None:
-    """The format named by a trailing `FORMAT name` clause of a query, if any."""
-    found: str | None = None
-    depth = 0
-    items = list(tokens(sql))
-    for i, token in enumerate(items):
-        if token.kind == "punct":
-            depth += {"(": 1, ")": -1}.get(token.text, 0)
-            continue
-        if depth or not token.is_word("FORMAT") or i + 1 >= len(items):
-            continue
-        name = items[i + 1]
-        after = items[i + 2] if i + 2 < len(items) else None
-        if name.kind in ("word", "quoted") and (
-            after is None or after.text == ";" or after.is_word("SETTINGS")
-        ):
-            found = name.text.strip("`\"")
-    return found

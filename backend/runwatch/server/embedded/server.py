@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from runwatch.server.embedded.http_app import ServerConfig, create_app
+from runwatch.server.http_limits import HEADER_TIMEOUT_SEC, MAX_CONNECTIONS, uvicorn_options
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -61,6 +62,8 @@ def serve(
     *,
     max_workers: int = 32,
     on_ready: Callable[[], None] | None = None,
+    header_timeout: float = HEADER_TIMEOUT_SEC,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> None:
     """Serve `data_dir` on the ClickHouse HTTP interface; blocks until SIGINT/SIGTERM.
 
@@ -74,6 +77,7 @@ def serve(
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False,
         lifespan="on", timeout_graceful_shutdown=10,
+        **uvicorn_options(header_timeout=header_timeout, max_connections=max_connections),
     )
     url_host = f"[{host}]" if ":" in host else host
     banner = f"runwatch embedded ClickHouse listening on http://{url_host}:{port} (data: {data_dir})"
