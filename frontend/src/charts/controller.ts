@@ -1,7 +1,7 @@
 import uPlot from "uplot";
 
 import { bucketWidth, DecimationCache } from "../core/decimate";
-import { formatStep, formatTick, formatTimeTicks, formatValue } from "../core/format";
+import { formatStep, formatTick, formatTimeTicks, formatValue, middleEllipsis } from "../core/format";
 import type { XMode } from "../core/url";
 import { setXRange } from "../store/actions";
 import type { CardIndex, CardSpec } from "../store/selectors";
@@ -21,6 +21,8 @@ import { Tooltip } from "./tooltip";
  */
 
 export const SYNC_KEY = "runwatch";
+/** Legend names are cut from the middle to this many characters (the full name on hover). */
+const LEGEND_LABEL_CHARS = 24;
 
 /** On a log axis only powers of ten get a grid line (the minor ones make a barcode). */
 function powerOfTenOrNull(v: number): number | null {
@@ -516,12 +518,13 @@ export class ChartController {
         const chip = document.createElement("span");
         chip.className = "rw-latest";
         chip.title = line.label;
+        chip.dataset.runId = line.runId;
         const dot = document.createElement("span");
         dot.className = "rw-swatch";
         dot.style.background = line.color;
         const label = document.createElement("span");
         label.className = "rw-latest-label";
-        label.textContent = line.label;
+        label.textContent = middleEllipsis(line.label, LEGEND_LABEL_CHARS);
         const value = document.createElement("span");
         // The value's text node is rewritten in place (cheaper than replacing it via textContent).
         const textNode = document.createTextNode("");
@@ -531,6 +534,7 @@ export class ChartController {
         this.latestValues.push({ value, textNode, line: i, text: "", finite: null });
       });
       this.el.latest.replaceChildren(frag);
+      this.el.latest.dataset.count = String(this.latestValues.length);
     }
     for (const slot of this.latestValues) {
       const v = data.lastValue[slot.line] as number;

@@ -1,6 +1,7 @@
 import type { DeviceAggregate } from "../core/align";
+import { DEFAULT_KEEP_ENDED_MS } from "../core/freshness";
 import { DEFAULT_TABS } from "../core/tabs";
-import type { TabsConfig } from "../core/types";
+import type { StatusMessage, TabsConfig } from "../core/types";
 import type { Timeline, XMode } from "../core/url";
 
 /**
@@ -29,6 +30,10 @@ export interface ConnectionInfo {
   /** When the next reconnect attempt is due (Date.now() ms), while disconnected. */
   retryAt: number | null;
   attempts: number;
+  /** Date.now() of the last frame of any kind, pings included: a frozen stream shows. */
+  lastMessageAt: number | null;
+  /** The server's last `status` event (null until one arrives, or from an older server). */
+  server: StatusMessage | null;
 }
 
 /** UI slice: view state that must survive every update and reconnect. */
@@ -55,6 +60,10 @@ export interface UiSlice {
   tabsConfig: TabsConfig;
   tabsSource: "server" | "default";
   connection: ConnectionInfo;
+  /** How long ended runs stay on Progress and the kiosk (URL `ended=` hours). */
+  keepEndedMs: number;
+  /** The kiosk shows metric cards, or one health tile per run (URL `board=1`). */
+  kioskView: "cards" | "board";
 }
 
 export const initialUi = (): UiSlice => ({
@@ -76,7 +85,9 @@ export const initialUi = (): UiSlice => ({
   tabPinned: false,
   tabsConfig: DEFAULT_TABS,
   tabsSource: "default",
-  connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0 },
+  connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0, lastMessageAt: null, server: null },
+  keepEndedMs: DEFAULT_KEEP_ENDED_MS,
+  kioskView: "cards",
 });
 
 export function isRunSelected(selection: RunSelection, runId: string): boolean {
