@@ -89,3 +89,8 @@ export function setRunColor(store: AppStore, runId: string, color: string | null
   else next.set(runId, color);
   store.setState({ runColors: next });
 }
+
+export function toggleRobustRange(store: AppStore, cardId: string): void {
+  const current = store.getState().rangeToggled;
+  store.setState({ rangeToggled: current.includes(cardId) ? current.filter((id) => id !== cardId) : [...current, cardId] });
+}

@@ -51,6 +51,8 @@ export interface UiSlice {
   groupByProject: boolean;
   /** Cards drawn with a logarithmic y axis. */
   logScale: readonly string[];
+  /** Cards whose outlier handling the user flipped (robust range off for loss-like cards, on for others). */
+  rangeToggled: readonly string[];
   theme: ThemePreference;
   kiosk: boolean;
   rotateSec: number;
@@ -64,6 +66,8 @@ export interface UiSlice {
   keepEndedMs: number;
   /** The kiosk shows metric cards, or one health tile per run (URL `board=1`). */
   kioskView: "cards" | "board";
+  /** Pages of the wall's current tab (KioskGrid): the tab rotation waits for the last one. */
+  kioskPages: number;
 }
 
 export const initialUi = (): UiSlice => ({
@@ -78,6 +82,7 @@ export const initialUi = (): UiSlice => ({
   panelFilter: "",
   groupByProject: false,
   logScale: [],
+  rangeToggled: [],
   theme: "system",
   kiosk: false,
   rotateSec: 0,
@@ -88,6 +93,7 @@ export const initialUi = (): UiSlice => ({
   connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0, lastMessageAt: null, server: null },
   keepEndedMs: DEFAULT_KEEP_ENDED_MS,
   kioskView: "cards",
+  kioskPages: 1,
 });
 
 export function isRunSelected(selection: RunSelection, runId: string): boolean {
