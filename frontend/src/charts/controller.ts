@@ -525,6 +525,9 @@ export class ChartController {
     const scale = u.scales.x;
     this.setAttr("xMin", scale?.min != null ? String(scale.min) : "");
     this.setAttr("xMax", scale?.max != null ? String(scale.max) : "");
+    const y = u.scales.y;
+    this.setAttr("yMin", y?.min != null ? String(y.min) : "");
+    this.setAttr("yMax", y?.max != null ? String(y.max) : "");
     root.dataset.drawn = String(Number(root.dataset.drawn ?? "0") + 1);
   }
 
