@@ -78,6 +78,6 @@ export const STATUS_LOOK: Record<ShownStatus, { icon: string; text: string; tone
   running: { icon: "▶", text: "running", tone: "ok" },
   finished: { icon: "✓", text: "finished", tone: "idle" },
   failed: { icon: "✕", text: "failed", tone: "bad" },
-  stale: { icon: "⏸", text: "stale (no data)", tone: "warn" },
+  stale: { icon: "‖", text: "stale (no data)", tone: "warn" },
   unknown: { icon: "?", text: "unknown (data delayed)", tone: "idle" },
 };
