@@ -185,3 +185,27 @@ def test_clickhouse_command_applies_the_schema_once_listening_so_agents_can_inse
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
+
+
+def test_sql_runs_insert_values_and_the_row_is_stored(migrated_env: dict[str, str]) -> None:
+    created = runwatch("sql", "CREATE TABLE notes (id UInt32, text String) ENGINE = MergeTree ORDER BY id",
+                       env=migrated_env)
+    inserted = runwatch("sql", "INSERT INTO notes VALUES (7, 'seven'), (8, 'eight')", env=migrated_env)
+    read = runwatch("sql", "SELECT id, text FROM notes ORDER BY id", "-f", "TSV", env=migrated_env)
+    assert created.returncode == 0, created.stderr
+    assert inserted.returncode == 0, inserted.stderr
+    assert read.stdout == "7\tseven\n8\teight\n"
+
+
+def test_sql_keeps_a_format_the_statement_names(migrated_env: dict[str, str]) -> None:
+    result = runwatch("sql", "SELECT 1 AS one FORMAT JSONEachRow", env=migrated_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '{"one":1}\n'
+
+
+def test_sql_against_a_wrong_port_prints_one_line_and_no_library_warnings(env_for: dict[str, str]) -> None:
+    env_for["CH_PORT"] = str(free_port())
+    result = runwatch("sql", "SELECT 1", env=env_for)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr
+    assert "WARNING" not in result.stderr

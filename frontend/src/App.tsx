@@ -9,6 +9,7 @@ import { CardGrid } from "./components/CardGrid";
 import { CheckpointsTable } from "./components/CheckpointsTable";
 import { Header } from "./components/Header";
 import { KioskHeader, useKioskRotation } from "./components/Kiosk";
+import { KioskBoard } from "./components/KioskBoard";
 import { ProgressView } from "./components/ProgressView";
 import { RunBar } from "./components/RunBar";
 import { Sidebar, useTabs } from "./components/Sidebar";
@@ -68,7 +69,9 @@ function TabContent({ tab, title }: { tab: string; title: string }) {
 export function App() {
   const { store, visibility } = useServices();
   const tabs = useTabs();
-  const { tab, kiosk, hasRuns } = useApp(useShallow((s) => ({ tab: s.tab, kiosk: s.kiosk, hasRuns: s.runOrder.length > 0 })));
+  const { tab, kiosk, hasRuns, board } = useApp(
+    useShallow((s) => ({ tab: s.tab, kiosk: s.kiosk, hasRuns: s.runOrder.length > 0, board: s.kiosk && s.kioskView === "board" })),
+  );
   useKioskRotation();
   const known = tabs.find((t) => t.id === tab);
   useEffect(() => {
@@ -89,7 +92,7 @@ export function App() {
         {!kiosk && <Sidebar />}
         <main
           ref={panelsRef}
-          className={`min-w-0 flex-1 overflow-y-auto ${kiosk ? "px-6 py-5" : "px-5 py-4"}`}
+          className={`min-w-0 flex-1 ${kiosk ? "overflow-hidden px-6 py-5" : "overflow-y-auto px-5 py-4"}`}
           id="panels"
         >
           {!kiosk && (
@@ -107,7 +110,7 @@ export function App() {
               ))}
             </nav>
           )}
-          {hasRuns ? <TabContent tab={tab} title={title} /> : <Waiting />}
+          {!hasRuns ? <Waiting /> : board ? <KioskBoard /> : <TabContent tab={tab} title={title} />}
         </main>
       </div>
     </div>

@@ -14,7 +14,7 @@ import { PerfLog } from "./perf";
 import { StreamClient } from "./sse/client";
 import * as actions from "./store/actions";
 import * as apply from "./store/apply";
-import { initialUiState, persistUi } from "./store/persist";
+import { initialUiState, persistColors, persistUi, readColors } from "./store/persist";
 import { createAppStore } from "./store/store";
 import "./index.css";
 
@@ -30,7 +30,11 @@ function boot(): void {
   const url = parseUrlOptions(location.search);
   const store = createAppStore(initialUiState(url, storage()));
   const local = storage();
-  if (local) persistUi(store, local);
+  store.setState({ runColors: readColors(local) });
+  if (local) {
+    persistUi(store, local);
+    persistColors(store, local);
+  }
 
   const perf = new PerfLog();
   const detail = new DetailStore();

@@ -29,8 +29,10 @@ START_TIMEOUT_SEC = 30.0
 class BackendProcess:
     """`python -m runwatch serve` on a fixed port; start(), stop(), start() again."""
 
-    def __init__(self, clickhouse: EmbeddedClickHouse, database: str, log_dir: Path) -> None:
+    def __init__(self, clickhouse: EmbeddedClickHouse, database: str, log_dir: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.clickhouse = clickhouse
+        self.extra_env = extra_env or {}
         self.database = database
         self.port = free_port()
         self.log_path = log_dir / f"backend-{self.port}.log"
@@ -52,6 +54,7 @@ class BackendProcess:
                 "RUNWATCH_SSE_PING_SEC": "5",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> BackendProcess:

@@ -4,9 +4,14 @@ Each run is a thread with its own `Run`, so the demo exercises exactly what a tr
 does: warm-up then cosine learning rate, a loss that falls with noise (and one spike), grad
 norm, throughput, an evaluation every `eval_every` steps, a checkpoint every `checkpoint_every`
 steps, real system metrics of this machine plus a simulated GPU (this machine may have none),
-and `total_steps` in the config so the dashboard can show progress. With three or more runs,
-the last one has a learning rate that is too high: its loss diverges to NaN and the run ends
-as 'failed', which is what such a run looks like in runwatch.
+and `total_steps` in the config so the dashboard can show progress.
+
+The demo shows every tab and state within its first minute (at speed 1, 20 steps/s): evals
+every 50 steps, checkpoints from step 250, model metrics from the start; with two or more runs
+the second is short and ends `finished` after ~45 s; with three or more the last one's
+learning rate is too high: its loss passes 1e6 and turns NaN ~35 s in and the run ends
+`failed`. The first keeps training (live) for `steps`. A run ends `finished` only when it ran
+all its steps: stopped early (Ctrl-C, SIGTERM) it ends `failed`.
 """
 
 from __future__ import annotations
@@ -35,12 +40,17 @@ class DemoSpec:
     seed: int
     spike_at: int
     diverges_at: int | None = None
-    eval_every: int = 200
-    checkpoint_every: int = 1000
+    eval_every: int = 50
+    checkpoint_every: int = 250
+    diverge_steps: int = 300  # from diverges_at to NaN
 
     @property
     def warmup(self) -> int:
         return max(1, self.total_steps // 20)
+
+
+SHORT_RUN_STEPS = 900
+DIVERGES_AT = 400
 
 
 def demo_specs(runs: int, steps: int, seed: int = 0, label: str = "") -> list[DemoSpec]:
@@ -50,17 +60,19 @@ def demo_specs(runs: int, steps: int, seed: int = 0, label: str = "") -> list[De
     for i in range(runs):
         lr = _LRS[i % len(_LRS)] * (1 + i // len(_LRS))
         diverges = i == runs - 1 and runs >= 3
+        total = min(steps, SHORT_RUN_STEPS) if i == 1 else steps
         specs.append(
             DemoSpec(
                 name=f"resnet50-lr{lr:g}-{label}{i}",
                 lr=lr,
                 batch_size=(256, 512, 128)[i % 3],
-                total_steps=steps,
+                total_steps=total,
                 seed=rng.randrange(1 << 30),
-                spike_at=int(steps * rng.uniform(0.3, 0.5)),
-                diverges_at=int(steps * 0.6) if diverges else None,
-                eval_every=max(10, steps // 50),
-                checkpoint_every=max(50, steps // 10),
+                spike_at=int(min(total, 2000) * rng.uniform(0.3, 0.5)),
+                diverges_at=min(DIVERGES_AT, total // 2) if diverges else None,
+                diverge_steps=max(10, min(300, total // 4)),
+                eval_every=max(5, min(50, total // 20)),
+                checkpoint_every=max(10, min(250, total // 4)),
             )
         )
     return specs
@@ -75,8 +87,8 @@ def learning_rate(spec: DemoSpec, step: int) -> float:
 
 def train_loss(spec: DemoSpec, step: int, rng: random.Random) -> float:
     if spec.diverges_at is not None and step >= spec.diverges_at:
-        # grows to NaN by 80% of the run
-        grown = 2.0 * math.exp(14 * (step - spec.diverges_at) / max(1, spec.total_steps // 5))
+        # grows past 1e6, then NaN, within diverge_steps
+        grown = 2.0 * math.exp(min(50.0, 14 * (step - spec.diverges_at) / spec.diverge_steps))
         return math.nan if grown > 1e6 else grown
     floor = 0.25 + 0.05 / (spec.lr * 1e3)
     loss = floor + (2.3 - floor) * math.exp(-step / (spec.total_steps / 6))
@@ -106,14 +118,27 @@ class SimulatedGpu:
         ]
 
 
+def model_metrics(spec: DemoSpec, step: int, loss: float, rng: random.Random) -> dict[str, float]:
+    """What a model-health callback logs: weight norm, update/weight ratio, activations."""
+    progress = step / max(1, spec.total_steps)
+    blowup = 1.0 if math.isfinite(loss) and loss < 5 else min(1e6, loss if math.isfinite(loss) else 1e6)
+    return {
+        "model/weight_norm": 40 + 12 * math.sqrt(progress) + rng.gauss(0, 0.05) + blowup - 1,
+        "model/update_ratio": spec.lr * 3 * (1 - 0.7 * progress) * blowup * (1 + rng.gauss(0, 0.05)),
+        "model/activation_mean": 0.5 + 0.1 * math.exp(-3 * progress) + rng.gauss(0, 0.005),
+        "model/dead_relu_fraction": 0.02 + 0.05 * progress + abs(rng.gauss(0, 0.002)),
+    }
+
+
 def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> str:
-    """Train `spec` into `run` until done or `stop`; returns the final status."""
+    """Train `spec` into `run` until done or `stop`; returns the final status: 'finished'
+    only after the last step, 'failed' when the loss went NaN or the demo was stopped."""
     rng = random.Random(spec.seed)
     interval = 1.0 / (BASE_STEPS_PER_SEC * speed) if speed > 0 else 0.0
     next_tick = time.monotonic()
     for step in range(spec.total_steps):
         if stop.is_set():
-            return "finished"
+            return "failed"
         loss = train_loss(spec, step, rng)
         throughput = spec.batch_size * rng.gauss(9.5, 0.2)
         run.log(
@@ -127,6 +152,8 @@ def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> s
             },
             step=step,
         )
+        if step % 10 == 0:
+            run.log(model_metrics(spec, step, loss, rng), step=step)
         if math.isnan(loss):
             return "failed"
         if step and step % spec.eval_every == 0:
@@ -141,7 +168,7 @@ def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> s
             next_tick += interval
             delay = next_tick - time.monotonic()
             if delay > 0 and stop.wait(delay):
-                return "finished"
+                return "failed"
     return "finished"
 
 
@@ -170,7 +197,9 @@ def run_demo(
         run = Run(
             project=project, name=spec.name,
             config={"lr": spec.lr, "batch_size": spec.batch_size, "total_steps": spec.total_steps,
-                    "optimizer": "adamw", "model": "resnet50", "warmup_steps": spec.warmup},
+                    "optimizer": "adamw", "model": "resnet50", "warmup_steps": spec.warmup,
+                    # read by the page to label GPU cards: this machine may have no GPU
+                    "simulated_gpu": True},
             tags=["demo", "diverges" if spec.diverges_at else "baseline"],
             collectors=collectors, **run_options,
         )

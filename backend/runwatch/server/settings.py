@@ -68,6 +68,8 @@ class Settings(ClickHouseSettings):
     tabs_file: Path | None = Field(default=None, alias="RUNWATCH_TABS_FILE")
     frontend_dist: Path | None = Field(default=None, alias="RUNWATCH_FRONTEND_DIST")
     apply_schema: bool = Field(default=True, alias="RUNWATCH_APPLY_SCHEMA")
+    # echoed by /health so `runwatch up` knows the process answering is the one it started
+    instance_token: str | None = Field(default=None, alias="RUNWATCH_INSTANCE_TOKEN", max_length=128)
 
 
 S = TypeVar("S", bound=ClickHouseSettings)

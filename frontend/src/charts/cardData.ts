@@ -1,5 +1,5 @@
 import { aggregateLines, alignLines, lowerBound, sortedLine, type Aligned, type Line } from "../core/align";
-import { dashForDevice, shade } from "../core/colors";
+import { dashForDevice, PALETTE, runDash, shade } from "../core/colors";
 import { NO_DEVICE } from "../core/types";
 import { decimateRange, type DecimationCache } from "../core/decimate";
 import { emaSmooth } from "../core/smoothing";
@@ -50,11 +50,14 @@ export function linesForCard(card: CardSpec, state: AppState, gpuView: GpuView):
     else byRun.set(data.runId, [data]);
   }
   const lines: LineSpec[] = [];
+  // More runs than colours: runs that share a colour differ by their dash (from the id too)
+  const dashRuns = byRun.size > PALETTE.length;
   for (const runId of state.runOrder) {
     const list = byRun.get(runId);
     if (!list) continue;
     list.sort(compareSeries);
     const color = colorOf(state, runId);
+    const ownDash = dashRuns ? runDash(runId) : null;
     const name = runLabel(state.runs.get(runId), runId);
     const hosts = new Set(list.map((s) => `${s.host}:${s.rank}`));
     if (card.perDevice && gpuView !== "device") {
@@ -74,7 +77,7 @@ export function linesForCard(card: CardSpec, state: AppState, gpuView: GpuView):
           runId,
           label: `${name}${suffix} · ${gpuView}`,
           color: i === 0 ? color : shade(color, i % 2 ? 0.3 : -0.25),
-          dash: dashForDevice(i),
+          dash: ownDash ?? dashForDevice(i),
           series: group,
         });
         i++;
@@ -90,7 +93,7 @@ export function linesForCard(card: CardSpec, state: AppState, gpuView: GpuView):
         runId,
         label: parts.join(" · "),
         color: i === 0 ? color : shade(color, i % 2 ? 0.25 * Math.ceil(i / 2) : -0.2 * Math.ceil(i / 2)),
-        dash: dashForDevice(i),
+        dash: ownDash ?? dashForDevice(i),
         series: [s],
       });
     });

@@ -1,13 +1,15 @@
 import uPlot from "uplot";
 
 import { bucketWidth, DecimationCache } from "../core/decimate";
-import { formatStep, formatTick, formatTimeTicks, formatValue } from "../core/format";
+import { formatStep, formatTick, formatTimeTicks, formatValue, middleEllipsis } from "../core/format";
 import type { XMode } from "../core/url";
 import { setXRange } from "../store/actions";
 import type { CardIndex, CardSpec } from "../store/selectors";
 import type { AppState, AppStore } from "../store/store";
 import type { XRange } from "../store/uiSlice";
 import { buildCardData, linesForCard, type CardData, type DetailData, type LineSpec } from "./cardData";
+import { isLossLike, robustRange } from "../core/robustRange";
+import { drawEdgeMarkers } from "./edgeMarkers";
 import { drawNonFinite, type MarkerSet } from "./markers";
 import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
@@ -21,6 +23,25 @@ import { Tooltip } from "./tooltip";
  */
 
 export const SYNC_KEY = "runwatch";
+
+/** Loss-like cards ignore outliers unless toggled; other cards only when toggled. */
+export function robustByDefault(cardId: string): boolean {
+  return isLossLike(cardId);
+}
+
+const robustMemo = new WeakMap<uPlot.AlignedData, uPlot.Range.MinMax>();
+
+/** uPlot range callback: the robust range of the data, memoised per data array. */
+function robustYRange(u: uPlot, dataMin: number | null, dataMax: number | null): uPlot.Range.MinMax {
+  const cached = robustMemo.get(u.data);
+  if (cached) return cached;
+  const range = robustRange(u.data.slice(1) as ArrayLike<number | null>[]);
+  const result: uPlot.Range.MinMax = range ? [range.min, range.max] : [dataMin ?? 0, dataMax ?? 1];
+  robustMemo.set(u.data, result);
+  return result;
+}
+/** Legend names are cut from the middle to this many characters (the full name on hover). */
+const LEGEND_LABEL_CHARS = 24;
 
 /** On a log axis only powers of ten get a grid line (the minor ones make a barcode). */
 function powerOfTenOrNull(v: number): number | null {
@@ -172,6 +193,7 @@ export class ChartController {
     const xMode = xModeOf(card.id, state.xMode);
     const smoothing = state.smoothing > 0;
     const log = state.logScale.includes(this.cardId);
+    const robust = !log && robustByDefault(this.cardId) !== state.rangeToggled.includes(this.cardId);
     if (!sameLineSpecs(this.linesKeyOf, lines)) {
       this.linesKey = lines.map((l) => `${l.id}/${l.color}/${l.dash.join(",")}`).join(";");
       this.linesKeyOf = lines;
@@ -182,6 +204,7 @@ export class ChartController {
       ctx.theme.key,
       smoothing,
       log,
+      robust,
       this.height,
     ].join("|");
     let drew = false;
@@ -192,7 +215,8 @@ export class ChartController {
       this.theme = ctx.theme;
       this.structKey = structKey;
       this.plotWidth = Math.max(120, Math.floor(this.el.plot.clientWidth));
-      this.u = this.create(card, lines, this.plotWidth, ctx.theme, smoothing, log);
+      this.u = this.create(card, lines, this.plotWidth, ctx.theme, smoothing, log, robust);
+      this.setAttr("robust", robust ? "1" : "0");
       this.dataKey = "";
     }
     this.lines = lines;
@@ -277,9 +301,10 @@ export class ChartController {
     this.decimation = new DecimationCache();
   }
 
-  private create(card: CardSpec, lines: readonly LineSpec[], width: number, theme: ChartTheme, smoothing: boolean, log: boolean): uPlot {
+  private create(card: CardSpec, lines: readonly LineSpec[], width: number, theme: ChartTheme, smoothing: boolean, log: boolean, robust: boolean): uPlot {
     const kiosk = this.store.getState().kiosk;
-    const lineWidth = kiosk ? 2 : 1;
+    const k = theme.scale;
+    const lineWidth = kiosk ? 2 * k : 1;
     const series: uPlot.Series[] = [{ label: this.xMode }];
     for (const line of lines) {
       series.push({
@@ -289,7 +314,7 @@ export class ChartController {
         dash: line.dash,
         spanGaps: false,
         paths: linePaths,
-        points: smoothing ? { show: false } : { size: kiosk ? 6 : 4, fill: line.color, stroke: line.color },
+        points: smoothing ? { show: false } : { size: kiosk ? 6 * k : 4, fill: line.color, stroke: line.color },
       });
       if (smoothing) {
         series.push({ label: `${line.label} (smoothed)`, stroke: line.color, width: lineWidth, dash: line.dash, paths: linePaths, points: { show: false } });
@@ -304,7 +329,7 @@ export class ChartController {
       padding: [10, 12, 0, 0],
       scales: {
         x: { time: this.xMode === "time", auto: false },
-        y: log ? { auto: true, distr: 3, log: 10 } : { auto: true },
+        y: log ? { auto: true, distr: 3, log: 10 } : robust ? { auto: true, range: robustYRange } : { auto: true },
       },
       series,
       axes: [
@@ -313,8 +338,8 @@ export class ChartController {
           font: axisFont,
           grid: { stroke: theme.grid, width: 1 },
           ticks: { stroke: theme.grid, width: 1, size: 4 },
-          size: kiosk ? 34 : 26,
-          space: this.xMode === "time" ? (kiosk ? 110 : 72) : kiosk ? 80 : 50,
+          size: kiosk ? 34 * k : 26,
+          space: this.xMode === "time" ? (kiosk ? 110 * k : 72) : kiosk ? 80 * k : 50,
           values:
             this.xMode === "step"
               ? (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatStep(v, true)))
@@ -332,14 +357,14 @@ export class ChartController {
           ...(card.unitKind === "bytes" || card.unitKind === "bytes_per_s" ? { incrs: BYTE_INCREMENTS } : {}),
           size: (_u: uPlot, values: string[] | null) => {
             const longest = values ? Math.max(...values.map((v) => v.length)) : 4;
-            return Math.ceil(longest * (kiosk ? 8.6 : 6.4) + 14);
+            return Math.ceil(longest * (kiosk ? 8.6 * k : 6.4) + 14);
           },
         },
       ],
       cursor: {
         sync: { key: `${SYNC_KEY}-${this.xMode}`, setSeries: false },
         drag: { x: true, y: false, setScale: false },
-        points: { size: kiosk ? 9 : 6 },
+        points: { size: kiosk ? 9 * k : 6 },
         bind: {
           dblclick: () => () => {
             this.zoomTo(null);
@@ -356,7 +381,12 @@ export class ChartController {
       },
       hooks: {
         setSelect: [(u) => this.onSelect(u)],
-        draw: [(u) => this.theme && drawNonFinite(u, this.markerSets, this.theme)],
+        draw: [
+          (u) => this.theme && drawNonFinite(u, this.markerSets, this.theme),
+          (u) => {
+            if (robust) this.setAttr("clipped", String(drawEdgeMarkers(u, theme.scale)));
+          },
+        ],
         setCursor: [(u) => this.onCursor(u)],
       },
     };
@@ -495,6 +525,9 @@ export class ChartController {
     const scale = u.scales.x;
     this.setAttr("xMin", scale?.min != null ? String(scale.min) : "");
     this.setAttr("xMax", scale?.max != null ? String(scale.max) : "");
+    const y = u.scales.y;
+    this.setAttr("yMin", y?.min != null ? String(y.min) : "");
+    this.setAttr("yMax", y?.max != null ? String(y.max) : "");
     root.dataset.drawn = String(Number(root.dataset.drawn ?? "0") + 1);
   }
 
@@ -516,12 +549,13 @@ export class ChartController {
         const chip = document.createElement("span");
         chip.className = "rw-latest";
         chip.title = line.label;
+        chip.dataset.runId = line.runId;
         const dot = document.createElement("span");
         dot.className = "rw-swatch";
         dot.style.background = line.color;
         const label = document.createElement("span");
         label.className = "rw-latest-label";
-        label.textContent = line.label;
+        label.textContent = middleEllipsis(line.label, LEGEND_LABEL_CHARS);
         const value = document.createElement("span");
         // The value's text node is rewritten in place (cheaper than replacing it via textContent).
         const textNode = document.createTextNode("");
@@ -531,6 +565,7 @@ export class ChartController {
         this.latestValues.push({ value, textNode, line: i, text: "", finite: null });
       });
       this.el.latest.replaceChildren(frag);
+      this.el.latest.dataset.count = String(this.latestValues.length);
     }
     for (const slot of this.latestValues) {
       const v = data.lastValue[slot.line] as number;

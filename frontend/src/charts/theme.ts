@@ -7,6 +7,8 @@ export interface ChartTheme {
   background: string;
   nonFinite: string;
   font: string;
+  /** How much bigger than the 20 px kiosk base the wall's type is (1 outside the kiosk). */
+  scale: number;
 }
 
 export function readChartTheme(kiosk: boolean): ChartTheme {
@@ -14,9 +16,13 @@ export function readChartTheme(kiosk: boolean): ChartTheme {
   const css = getComputedStyle(root);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   const dark = root.classList.contains("dark");
-  const size = kiosk ? 15 : 11;
+  // The wall's root font follows the viewport (index.css), and so do the chart's type and lines.
+  const rootPx = Number.parseFloat(css.fontSize) || 20;
+  const scale = kiosk ? Math.max(0.8, rootPx / 20) : 1;
+  const size = kiosk ? Math.round(15 * scale) : 11;
   return {
-    key: `${dark ? "dark" : "light"}${kiosk ? "-kiosk" : ""}`,
+    key: `${dark ? "dark" : "light"}${kiosk ? `-kiosk${scale.toFixed(2)}` : ""}`,
+    scale,
     axis: v("--rw-chart-axis", dark ? "#8b93a7" : "#5b6475"),
     grid: v("--rw-chart-grid", dark ? "#262b36" : "#e8eaef"),
     text: v("--rw-chart-text", dark ? "#e6e8ee" : "#1d2330"),

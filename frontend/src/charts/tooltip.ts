@@ -1,6 +1,6 @@
 import type uPlot from "uplot";
 
-import { formatClock, formatStep, formatValue, type UnitKind } from "../core/format";
+import { formatClock, formatStep, formatValue, middleEllipsis, type UnitKind } from "../core/format";
 import type { XMode } from "../core/url";
 import type { CardData, LineSpec } from "./cardData";
 
@@ -69,6 +69,23 @@ export class Tooltip {
     head.className = "rw-tooltip-head";
     head.textContent = xMode === "step" ? `step ${formatStep(x)}` : formatClock(x);
     frag.appendChild(head);
+    // Column headings: which number is the smoothed one and which the raw one.
+    const smoothed = rows.some((row) => row.raw !== null);
+    const columns = document.createElement("div");
+    columns.className = "rw-tooltip-row rw-tooltip-columns";
+    columns.dataset.testid = "tooltip-columns";
+    for (const [cls, text] of [
+      ["rw-swatch-space", ""],
+      ["rw-tooltip-label", "run"],
+      ["rw-tooltip-value", smoothed ? "smoothed" : "value"],
+      ...(smoothed ? [["rw-tooltip-raw", "raw"]] : []),
+    ] as const) {
+      const cell = document.createElement("span");
+      cell.className = cls;
+      cell.textContent = text;
+      columns.appendChild(cell);
+    }
+    frag.appendChild(columns);
     for (const row of rows.slice(0, MAX_ROWS)) {
       const item = document.createElement("div");
       item.className = "rw-tooltip-row";
@@ -77,7 +94,8 @@ export class Tooltip {
       swatch.style.background = row.line.color;
       const label = document.createElement("span");
       label.className = "rw-tooltip-label";
-      label.textContent = row.line.label;
+      label.textContent = middleEllipsis(row.line.label, 32);
+      label.title = row.line.label;
       const value = document.createElement("span");
       value.className = Number.isFinite(row.value) ? "rw-tooltip-value" : "rw-tooltip-value rw-nonfinite";
       value.textContent = formatValue(row.value, unitKind, unit);

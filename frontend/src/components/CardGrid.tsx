@@ -4,7 +4,12 @@ import { useShallow } from "zustand/react/shallow";
 import { useApp } from "../app/services";
 import { cardIndexOf, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
+import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
+import { remPx } from "./useBoxSize";
+
+/** Card chrome above and below the plot on the wall (title, two legend rows, margins), in rem. */
+const KIOSK_CHROME_REM = 7.2;
 
 function group(cards: readonly CardSpec[]): { section: string; cards: CardSpec[] }[] {
   const sections: { section: string; cards: CardSpec[] }[] = [];
@@ -27,7 +32,24 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
   const height = kiosk ? 250 : 190;
 
   if (cards.length === 0) {
-    return emptyText ? <p className="px-1 py-10 text-center text-sm text-muted">{emptyText}</p> : null;
+    return emptyText ? <p className="px-1 py-10 text-center text-sm text-muted" data-testid="grid-empty">{emptyText}</p> : null;
+  }
+  if (kiosk) {
+    const wall = cards.filter((card) => !card.id.startsWith("agent."));
+    return (
+      <div className="h-full min-h-0" data-testid="card-grid" data-tab={tab}>
+      <KioskGrid
+        items={wall.length > 0 ? wall : cards}
+        minWidthRem={22}
+        minHeightRem={15}
+        testId="kiosk-grid"
+        itemKey={(card) => card.id}
+        render={(card, size) => (
+          <MetricCard card={card} boxHeight={size.height} height={Math.max(60, Math.floor(size.height - KIOSK_CHROME_REM * remPx()))} />
+        )}
+      />
+      </div>
+    );
   }
   const gridCols = kiosk ? "grid-cols-[repeat(auto-fill,minmax(min(100%,34rem),1fr))]" : "grid-cols-[repeat(auto-fill,minmax(min(100%,24rem),1fr))]";
   return (

@@ -5,6 +5,7 @@ import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
 import type { ThemePreference } from "../store/uiSlice";
 import { ConnectionStatus } from "./ConnectionStatus";
+import { useLiveness } from "./useLiveness";
 import { Logo, MonitorIcon, MoonIcon, SunIcon, SystemThemeIcon } from "./icons";
 import { Segmented } from "./Segmented";
 
@@ -55,6 +56,7 @@ export function Header() {
       return { total: s.runs.size, active: activeCount };
     }),
   );
+  const { level } = useLiveness();
   return (
     <header className="z-30 flex h-14 flex-none items-center gap-4 border-b border-line bg-bg px-4">
       <div className="flex items-center gap-2.5">
@@ -62,7 +64,7 @@ export function Header() {
         <div className="leading-tight">
           <div className="text-[0.9375rem] font-semibold tracking-tight">runwatch</div>
           <div className="text-[0.6875rem] text-muted" data-testid="run-summary">
-            {total} run{total === 1 ? "" : "s"} · {active} active
+            {total} run{total === 1 ? "" : "s"} · {level === "live" ? `${active} active` : "activity unknown (data not current)"}
           </div>
         </div>
       </div>

@@ -19,20 +19,22 @@ export function useRotationTabs(): string[] {
 /** Rotates the tab every rotateSec seconds while in wall-monitor mode. */
 export function useKioskRotation(): void {
   const { store } = useServices();
-  const { kiosk, rotateSec, tab } = useApp(useShallow((s) => ({ kiosk: s.kiosk, rotateSec: s.rotateSec, tab: s.tab })));
+  const { kiosk, rotateSec, tab, pages, board } = useApp(
+    useShallow((s) => ({ kiosk: s.kiosk, rotateSec: s.rotateSec, tab: s.tab, pages: s.kioskPages, board: s.kioskView === "board" })),
+  );
   const tabs = useRotationTabs();
   const key = tabs.join(",");
   useEffect(() => {
-    if (!kiosk || rotateSec <= 0 || tabs.length < 2) return;
+    if (!kiosk || board || rotateSec <= 0 || tabs.length < 2) return;
     const id = setTimeout(() => {
       const i = tabs.indexOf(tab);
       const next = tabs[(i + 1) % tabs.length];
       if (next) setTab(store, next);
-    }, rotateSec * 1000);
+    }, rotateSec * 1000 * Math.max(1, pages));
     return () => clearTimeout(id);
     // `key` stands for `tabs`; the timer restarts on every tab change.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [kiosk, rotateSec, tab, key, store]);
+  }, [kiosk, rotateSec, tab, key, store, pages, board]);
 }
 
 export function KioskHeader() {
@@ -41,7 +43,8 @@ export function KioskHeader() {
   const { tab, rotateSec } = useApp(useShallow((s) => ({ tab: s.tab, rotateSec: s.rotateSec })));
   const rotation = useRotationTabs();
   const now = useNow(1000);
-  const title = tabs.find((t) => t.id === tab)?.title ?? tab;
+  const board = useApp((s) => s.kioskView === "board");
+  const title = board ? "Health board" : (tabs.find((t) => t.id === tab)?.title ?? tab);
   return (
     <header className="z-30 flex-none border-b border-line bg-bg">
       <div className="flex items-center gap-5 px-6 py-3">

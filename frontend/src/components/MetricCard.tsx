@@ -1,8 +1,8 @@
 import { memo, useEffect, useRef } from "react";
 
 import { useApp, useServices } from "../app/services";
-import { toggleLogScale } from "../store/actions";
-import { ChartController } from "../charts/controller";
+import { toggleLogScale, toggleRobustRange } from "../store/actions";
+import { ChartController, robustByDefault } from "../charts/controller";
 import { unitLabel } from "../core/format";
 import type { CardSpec } from "../store/selectors";
 
@@ -10,9 +10,10 @@ import type { CardSpec } from "../store/selectors";
  * A metric card. React renders its frame once; the chart inside is owned by a
  * ChartController, created when the card first scrolls into view and fed by the scheduler.
  */
-export const MetricCard = memo(function MetricCard({ card, height }: { card: CardSpec; height: number }) {
+export const MetricCard = memo(function MetricCard({ card, height, boxHeight }: { card: CardSpec; height: number; boxHeight?: number }) {
   const { store, scheduler, visibility } = useServices();
   const log = useApp((s) => s.logScale.includes(card.id));
+  const robust = useApp((s) => !log && robustByDefault(card.id) !== s.rangeToggled.includes(card.id));
   const rootRef = useRef<HTMLElement>(null);
   const plotRef = useRef<HTMLDivElement>(null);
   const latestRef = useRef<HTMLDivElement>(null);
@@ -46,7 +47,8 @@ export const MetricCard = memo(function MetricCard({ card, height }: { card: Car
       data-testid="metric-card"
       data-card={card.id}
       data-metric={card.id}
-      className="group flex min-w-0 flex-col rounded-xl border border-line bg-card shadow-[0_1px_2px_rgb(0_0_0/0.04)]"
+      className="group flex min-w-0 flex-col overflow-hidden rounded-xl border border-line bg-card shadow-[0_1px_2px_rgb(0_0_0/0.04)]"
+      style={boxHeight !== undefined ? { height: boxHeight } : undefined}
     >
       <header className="flex items-center gap-2 px-3.5 pt-3">
         <h3 className="min-w-0 flex-1 truncate text-[0.8125rem] font-semibold tracking-tight" title={card.id}>
@@ -62,12 +64,23 @@ export const MetricCard = memo(function MetricCard({ card, height }: { card: Car
         {unit && <span className="rounded-md bg-subtle px-1.5 py-px text-[0.625rem] font-medium text-muted">{unit}</span>}
         <button
           type="button"
+          aria-pressed={robust}
+          aria-label={`Ignore outliers in the y range of ${card.id}`}
+          title={robust ? "Outliers ignored: points beyond the range are marked on the edge. Click for the full range." : "Full y range. Click to ignore outliers."}
+          onClick={() => toggleRobustRange(store, card.id)}
+          data-testid="robust-toggle"
+          className={`rounded-md px-1.5 py-px text-[0.625rem] font-semibold ${robust ? "bg-accent-soft text-accent" : "border border-line text-muted hover:bg-subtle hover:text-fg"}`}
+        >
+          {robust ? "clip" : "full"}
+        </button>
+        <button
+          type="button"
           aria-pressed={log}
           aria-label={`Logarithmic y axis for ${card.id}`}
           title="Logarithmic y axis"
           onClick={() => toggleLogScale(store, card.id)}
           className={`rounded-md px-1.5 py-px text-[0.625rem] font-semibold transition-opacity ${
-            log ? "bg-accent-soft text-accent" : "text-muted opacity-0 hover:bg-subtle hover:text-fg focus-visible:opacity-100 group-hover:opacity-100"
+            log ? "bg-accent-soft text-accent" : "border border-line text-muted hover:bg-subtle hover:text-fg"
           }`}
         >
           log

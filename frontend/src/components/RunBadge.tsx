@@ -1,15 +1,31 @@
 import { memo } from "react";
 
 import { formatAgo, formatStep } from "../core/format";
+import { shownStatus, STATUS_LOOK, type ShownStatus } from "../core/freshness";
 import type { RunInfo } from "../core/types";
 import { runLabel } from "../store/runsSlice";
+import { useLiveness } from "./useLiveness";
 
 export type RunHealth = "active" | "inactive" | "warning";
 
 /** Green: storing data now. Amber: failed, or running but silent (stale). Grey: otherwise. */
-export function runHealth(run: RunInfo): RunHealth {
-  if (run.status === "failed" || run.status === "stale") return "warning";
+export function runHealth(run: RunInfo, shown: ShownStatus = run.status): RunHealth {
+  if (shown === "failed" || shown === "stale") return "warning";
+  if (shown === "unknown") return "inactive";
   return run.is_active ? "active" : "inactive";
+}
+
+const TONE_TEXT = { ok: "text-ok", warn: "text-warn", bad: "text-bad", idle: "text-muted" } as const;
+
+/** The status as an icon + word (not a hue alone), with "last point N s ago". */
+export function StatusTag({ status, large = false }: { status: ShownStatus; large?: boolean }) {
+  const look = STATUS_LOOK[status];
+  return (
+    <span className={`inline-flex items-center gap-1 font-semibold ${TONE_TEXT[look.tone]} ${large ? "text-base" : "text-[0.6875rem]"}`} data-testid="status-tag" data-status={status}>
+      <span aria-hidden="true">{look.icon}</span>
+      {look.text}
+    </span>
+  );
 }
 
 const HEALTH_DOT: Record<RunHealth, string> = { active: "bg-ok", inactive: "bg-idle", warning: "bg-warn" };
@@ -23,14 +39,17 @@ export const RunBadge = memo(function RunBadge(props: {
   onToggle: (runId: string) => void;
 }) {
   const { run, color, selected, large = false, onToggle } = props;
-  const health = runHealth(run);
+  const { level, staleAfterSec, now } = useLiveness();
+  const shown = shownStatus(run, now, staleAfterSec, level);
+  const health = runHealth(run, shown);
+  const look = STATUS_LOOK[shown];
   const label = runLabel(run, run.run_id);
   const details = [
     `${label}${label !== run.run_id ? ` (${run.run_id})` : ""}`,
     run.project && `project ${run.project}`,
-    `status ${run.status}${run.is_active ? ", active" : ""}`,
+    `status ${look.text}${run.is_active && shown === "running" ? ", active" : ""}`,
     run.latest_step !== null && `step ${formatStep(run.latest_step)}`,
-    run.last_event_time !== null && `last data ${formatAgo(run.last_event_time, Date.now())}`,
+    run.last_event_time !== null && `last point ${formatAgo(run.last_event_time, now)}`,
     run.hosts.length > 0 && `hosts ${run.hosts.join(", ")}`,
   ]
     .filter(Boolean)
@@ -39,12 +58,13 @@ export const RunBadge = memo(function RunBadge(props: {
     <button
       type="button"
       aria-pressed={selected}
-      aria-label={`${label}, ${HEALTH_TEXT[health]}, ${selected ? "shown" : "hidden"}`}
+      aria-label={`${label}, ${look.text}, ${HEALTH_TEXT[health]}, ${selected ? "shown" : "hidden"}`}
       title={details}
       data-testid="run-badge"
       data-run-id={run.run_id}
       data-selected={selected}
       data-status={run.status}
+      data-shown-status={shown}
       data-health={health}
       onClick={() => onToggle(run.run_id)}
       className={`group inline-flex max-w-[16rem] items-center gap-1.5 rounded-full border transition-all ${
@@ -61,12 +81,18 @@ export const RunBadge = memo(function RunBadge(props: {
         aria-hidden="true"
       />
       <span className="truncate font-medium">{label}</span>
-      <span
-        className={`inline-block flex-none rounded-full ${large ? "h-2 w-2" : "h-1.5 w-1.5"} ${HEALTH_DOT[health]} ${
-          health === "active" ? "shadow-[0_0_0_2px_color-mix(in_srgb,var(--rw-ok)_25%,transparent)]" : ""
-        }`}
-        aria-hidden="true"
-      />
+      {shown === "running" ? (
+        <span
+          className={`inline-block flex-none rounded-full ${large ? "h-2 w-2" : "h-1.5 w-1.5"} ${HEALTH_DOT[health]} ${
+            health === "active" ? "shadow-[0_0_0_2px_color-mix(in_srgb,var(--rw-ok)_25%,transparent)]" : ""
+          }`}
+          aria-hidden="true"
+        />
+      ) : (
+        <span className={`flex-none leading-none ${TONE_TEXT[look.tone]} ${large ? "text-sm" : "text-[0.625rem]"}`} aria-hidden="true">
+          {look.icon}
+        </span>
+      )}
     </button>
   );
 });

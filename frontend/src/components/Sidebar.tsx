@@ -1,3 +1,4 @@
+import { recentlyEnded } from "../core/freshness";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
@@ -22,7 +23,11 @@ export function tabCounts(state: AppState): Record<string, number> {
   }
   counts[CHECKPOINTS_TAB_ID] = (counts[CHECKPOINTS_TAB_ID] ?? 0) + checkpoints;
   let active = 0;
-  for (const run of state.runs.values()) if (run.is_active && isRunSelected(state.selection, run.run_id)) active++;
+  // ended runs stay on Progress for keepEndedMs, so the tab (and the kiosk's rotation) keeps them
+  const now = Date.now();
+  for (const run of state.runs.values()) {
+    if ((run.is_active || recentlyEnded(run, now, state.keepEndedMs)) && isRunSelected(state.selection, run.run_id)) active++;
+  }
   counts[PROGRESS_TAB.id] = active;
   return counts;
 }

@@ -1,24 +1,16 @@
 /**
- * Run colours: a hash of the run id into a palette, so the same run has the same colour in
- * every view, in every browser, across reloads. Mid-lightness hues read on dark and light.
- * Runs shown together get colours that are neither equal nor close in hue while the palette
- * allows (assignRunColors).
+ * Run colours: a hash of the run id into a palette, and nothing else — so the same run has the
+ * same colour in every view, in every browser, across reloads, whichever other runs are
+ * loaded (a colour assigned by position would repaint every run when older ones appear). Two
+ * runs can share a colour; past the palette's size a card tells them apart by a dash pattern
+ * that also comes from the id (runDash), and a user can pin a colour (kept in the browser).
+ * 24 mid-lightness colours, each readable on the dark and the light background.
  */
 export const PALETTE: readonly string[] = [
-  "#4c8bf5", "#f2555a", "#2eb67d", "#f5a524", "#9b6bf2", "#22b8cf", "#ec6cb9",
-  "#8bc34a", "#f07c2e", "#a1887f", "#5a6ce0", "#d4b000", "#c04ac7", "#14a38b",
+  "#4c8bf5", "#f2555a", "#2eb67d", "#f5a524", "#9b6bf2", "#22b8cf", "#ec6cb9", "#8bc34a",
+  "#f07c2e", "#a1887f", "#5a6ce0", "#d4b000", "#c04ac7", "#14a38b", "#e0457b", "#0ea5e9",
+  "#3f9142", "#ff8a65", "#8e24aa", "#9e9d24", "#78909c", "#c0392b", "#4db6ac", "#b8860b",
 ];
-
-/** Hue of each palette colour (degrees); null for the one greyish colour. */
-const HUES: readonly (number | null)[] = [217, 358, 154, 38, 262, 189, 323, 88, 24, null, 232, 51, 298, 170];
-
-function close(a: number, b: number): boolean {
-  const ha = HUES[a];
-  const hb = HUES[b];
-  if (ha == null || hb == null) return a === b;
-  const d = Math.abs(ha - hb) % 360;
-  return Math.min(d, 360 - d) < 28;
-}
 
 /** FNV-1a, 32 bit: fast, well spread for short ids, and identical in every JS engine. */
 export function hashString(text: string): number {
@@ -34,36 +26,17 @@ export function colorForRun(runId: string): string {
   return PALETTE[hashString(runId) % PALETTE.length] ?? "#4c8bf5";
 }
 
-/**
- * Colours for a set of runs, oldest first: each run takes its hashed colour unless an older
- * run has that colour or a close hue, then the next colour that is neither. Runs seen together
- * never share a colour while there are fewer runs than colours, the first few are far apart
- * in hue, and a new run never changes the colour of an older one.
- */
-export function assignRunColors(runIdsOldestFirst: readonly string[]): Map<string, string> {
-  const colors = new Map<string, string>();
-  const taken: number[] = [];
-  const n = PALETTE.length;
-  for (const runId of runIdsOldestFirst) {
-    const start = hashString(runId) % n;
-    let pick = start;
-    if (taken.length < n) {
-      // The hashed colour if it is free and unlike every colour in use, else the first such
-      // colour after it, else the first free one.
-      let free = -1;
-      let distinct = -1;
-      for (let k = 0; k < n && distinct < 0; k++) {
-        const i = (start + k) % n;
-        if (taken.includes(i)) continue;
-        if (free < 0) free = i;
-        if (!taken.some((t) => close(t, i))) distinct = i;
-      }
-      pick = distinct >= 0 ? distinct : free;
-    }
-    taken.push(pick);
-    colors.set(runId, PALETTE[pick] ?? PALETTE[start] ?? "#4c8bf5");
-  }
-  return colors;
+/** Dash patterns for runs when a card shows more runs than there are colours. */
+const RUN_DASHES: readonly number[][] = [[], [8, 4], [2, 3], [12, 3, 3, 3], [5, 5]];
+
+/** The run's dash on a card with more runs than colours (from the id alone, like its colour). */
+export function runDash(runId: string): number[] {
+  return RUN_DASHES[Math.floor(hashString(runId) / PALETTE.length) % RUN_DASHES.length] ?? [];
+}
+
+/** A #rrggbb the user picked, or null for anything else (what the browser storage may hold). */
+export function validColor(value: unknown): string | null {
+  return typeof value === "string" && /^#[0-9a-f]{6}$/i.test(value) ? value.toLowerCase() : null;
 }
 
 /** Line dash of the i-th device of one run: devices share the run's colour. */

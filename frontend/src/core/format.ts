@@ -251,3 +251,18 @@ export function formatTimeTicks(ticks: readonly number[], incrementMs: number): 
     return hm;
   });
 }
+
+/**
+ * `text` cut to at most `max` characters from the middle, so both the start and the
+ * distinguishing end stay: "resnet50-lr0.006-2018-2" → "resnet50-l…0.006-2018-2". The end
+ * gets the larger share (run names differ at the end: seeds, dates, counters).
+ */
+export function middleEllipsis(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  if (max <= 1) return "…";
+  const keep = max - 1;
+  const head = Math.floor(keep * 0.4);
+  const tail = keep - head;
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - tail).join("")}`;
+}

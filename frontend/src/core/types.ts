@@ -56,6 +56,18 @@ export interface RunsMetaMessage {
   runs: RunInfo[];
 }
 
+/** The server's `status` event: is the data it streams current (backend live/status.py). */
+export interface StatusMessage {
+  state: "live" | "delayed";
+  cause: "starting" | "clickhouse_unreachable" | "poll_failing" | "poll_late" | "poller_stopped" | null;
+  error: string | null;
+  /** Data is current up to this time (epoch ms) while delayed. */
+  since: number | null;
+  last_poll: number | null;
+  stale_after_sec: number;
+  ping_sec: number;
+}
+
 export interface TabDefinition {
   id: string;
   title: string;

@@ -1,4 +1,4 @@
-/** What the address bar can fix: /?kiosk=1&rotate=30&runs=a,b&tab=system&range=6h&x=time */
+/** What the address bar can fix: /?kiosk=1&rotate=30&runs=a,b&tab=system&range=6h&x=time&ended=24&board=1 */
 
 export type Timeline = "1h" | "6h" | "24h" | "7d" | "all";
 export type XMode = "step" | "time";
@@ -20,10 +20,19 @@ export interface UrlOptions {
   tab: string | null;
   timeline: Timeline | null;
   xMode: XMode | null;
+  /** Hours an ended run stays on Progress and the kiosk. */
+  endedHours: number | null;
+  board: boolean;
 }
 
 function truthy(value: string | null): boolean {
   return value !== null && value !== "0" && value.toLowerCase() !== "false";
+}
+
+function positiveNumber(text: string | null): number | null {
+  if (text === null || text.trim() === "") return null;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
 export function parseUrlOptions(search: string): UrlOptions {
@@ -40,6 +49,8 @@ export function parseUrlOptions(search: string): UrlOptions {
     tab: q.get("tab")?.toLowerCase() ?? null,
     timeline: TIMELINES.includes(range as Timeline) ? (range as Timeline) : null,
     xMode: x === "step" || x === "time" ? x : null,
+    endedHours: positiveNumber(q.get("ended")),
+    board: truthy(q.get("board")),
   };
 }
 

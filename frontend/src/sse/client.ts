@@ -1,5 +1,5 @@
 import { backoffDelay } from "../core/backoff";
-import type { DeltaMessage, RunsMetaMessage, SnapshotMessage } from "../core/types";
+import type { DeltaMessage, RunsMetaMessage, SnapshotMessage, StatusMessage } from "../core/types";
 import type { PerfLog } from "../perf";
 import { setConnection } from "../store/actions";
 import { applyDelta, applyRunsMeta, applySnapshot } from "../store/apply";
@@ -106,7 +106,7 @@ export class StreamClient {
     source.onopen = () => {
       if (this.source !== source) return;
       this.lastMessageAt = this.now();
-      setConnection(this.store, { state: "live", retryAt: null });
+      setConnection(this.store, { state: "live", retryAt: null, lastMessageAt: this.lastMessageAt });
     };
     source.onerror = () => {
       if (this.source !== source) return;
@@ -117,7 +117,20 @@ export class StreamClient {
     source.addEventListener("delta", (ev) => this.onEvent(source, "delta", ev as MessageEvent<string>));
     source.addEventListener("runs_meta", (ev) => this.onEvent(source, "runs_meta", ev as MessageEvent<string>));
     source.addEventListener("ping", () => {
-      if (this.source === source) this.lastMessageAt = this.now();
+      if (this.source !== source) return;
+      this.lastMessageAt = this.now();
+      setConnection(this.store, { lastMessageAt: this.lastMessageAt });
+    });
+    source.addEventListener("status", (ev) => {
+      if (this.source !== source) return;
+      this.lastMessageAt = this.now();
+      let server: StatusMessage;
+      try {
+        server = JSON.parse((ev as MessageEvent<string>).data) as StatusMessage;
+      } catch {
+        return;
+      }
+      setConnection(this.store, { server, lastMessageAt: this.lastMessageAt });
     });
   }
 
@@ -147,7 +160,7 @@ export class StreamClient {
     this.attempts = 0;
     const state = this.store.getState();
     if (timing && this.perf) this.perf.applied(timing, state.version, performance.now());
-    setConnection(this.store, { state: "live", lastEventAt: this.now(), retryAt: null, attempts: 0 });
+    setConnection(this.store, { state: "live", lastEventAt: this.now(), lastMessageAt: this.now(), retryAt: null, attempts: 0 });
   }
 
   /** The store missed something: ask for a fresh snapshot (with backoff if it keeps happening). */

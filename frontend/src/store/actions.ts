@@ -81,3 +81,16 @@ export function toggleLogScale(store: AppStore, cardId: string): void {
   const current = store.getState().logScale;
   store.setState({ logScale: current.includes(cardId) ? current.filter((id) => id !== cardId) : [...current, cardId] });
 }
+
+/** Pins a run's colour (null: back to the one its id hashes to); persistColors keeps it. */
+export function setRunColor(store: AppStore, runId: string, color: string | null): void {
+  const next = new Map(store.getState().runColors);
+  if (color === null) next.delete(runId);
+  else next.set(runId, color);
+  store.setState({ runColors: next });
+}
+
+export function toggleRobustRange(store: AppStore, cardId: string): void {
+  const current = store.getState().rangeToggled;
+  store.setState({ rangeToggled: current.includes(cardId) ? current.filter((id) => id !== cardId) : [...current, cardId] });
+}

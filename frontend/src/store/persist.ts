@@ -1,3 +1,4 @@
+import { validColor } from "../core/colors";
 import { TIMELINES, type Timeline, type UrlOptions } from "../core/url";
 import type { AppStore } from "./store";
 import type { GpuView, RunSelection, ThemePreference, UiSlice } from "./uiSlice";
@@ -64,6 +65,8 @@ export function initialUiState(url: UrlOptions, storage: StorageLike | null): Pa
     ui.tab = url.tab;
     ui.tabPinned = true;
   }
+  if (url.endedHours !== null) ui.keepEndedMs = url.endedHours * 3_600_000;
+  if (url.board) ui.kioskView = "board";
   if (url.kiosk) {
     ui.kiosk = true;
     // A wall screen rotates every 30 s unless told otherwise or fixed to one tab.
@@ -98,6 +101,38 @@ export function persistUi(store: AppStore, storage: StorageLike): () => void {
       } catch {
         // Private mode or a full quota: the view still works, it just is not remembered.
       }
+    }
+  });
+}
+
+export const COLORS_KEY = "runwatch.colors.v1";
+
+/** The colours the user picked, as saved in this browser. */
+export function readColors(storage: StorageLike | null): Map<string, string> {
+  const colors = new Map<string, string>();
+  try {
+    const raw: unknown = JSON.parse(storage?.getItem(COLORS_KEY) ?? "{}");
+    if (raw && typeof raw === "object") {
+      for (const [runId, value] of Object.entries(raw as Record<string, unknown>)) {
+        const color = validColor(value);
+        if (color !== null) colors.set(runId, color);
+      }
+    }
+  } catch {
+    // unreadable: no overrides
+  }
+  return colors;
+}
+
+export function persistColors(store: AppStore, storage: StorageLike): () => void {
+  let last = store.getState().runColors;
+  return store.subscribe((state) => {
+    if (state.runColors === last) return;
+    last = state.runColors;
+    try {
+      storage.setItem(COLORS_KEY, JSON.stringify(Object.fromEntries(state.runColors)));
+    } catch {
+      // as for the view: works, just not remembered
     }
   });
 }

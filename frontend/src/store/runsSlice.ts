@@ -1,4 +1,4 @@
-import { assignRunColors, colorForRun } from "../core/colors";
+import { colorForRun } from "../core/colors";
 import type { RunInfo } from "../core/types";
 
 /** Runs slice: every run the dashboard knows, and the order badges and series follow. */
@@ -6,7 +6,7 @@ export interface RunsSlice {
   runs: ReadonlyMap<string, RunInfo>;
   /** Newest first (start_time), then by id: stable across updates. */
   runOrder: readonly string[];
-  /** Each run's colour (see assignRunColors); colorOf() falls back to the hash. */
+  /** Colours the user picked (kept in the browser); colorOf() falls back to the id's hash. */
   runColors: ReadonlyMap<string, string>;
 }
 
@@ -16,10 +16,9 @@ export function colorOf(state: { runColors: ReadonlyMap<string, string> }, runId
   return state.runColors.get(runId) ?? colorForRun(runId);
 }
 
-/** runOrder and runColors for a runs map. */
-export function derivedRuns(runs: ReadonlyMap<string, RunInfo>): Pick<RunsSlice, "runOrder" | "runColors"> {
-  const runOrder = orderRuns(runs);
-  return { runOrder, runColors: assignRunColors([...runOrder].reverse()) };
+/** runOrder for a runs map (colours depend on nothing but the id and the user). */
+export function derivedRuns(runs: ReadonlyMap<string, RunInfo>): Pick<RunsSlice, "runOrder"> {
+  return { runOrder: orderRuns(runs) };
 }
 
 /** A stand-in for a run whose points arrived before its metadata did. */
@@ -48,7 +47,7 @@ export function orderRuns(runs: ReadonlyMap<string, RunInfo>): string[] {
     .map((run) => run.run_id);
 }
 
-export function runsSlice(list: readonly RunInfo[], keep: Iterable<string> = []): RunsSlice {
+export function runsSlice(list: readonly RunInfo[], keep: Iterable<string> = []): Pick<RunsSlice, "runs" | "runOrder"> {
   const runs = new Map<string, RunInfo>();
   for (const run of list) runs.set(run.run_id, normalizeRun(run));
   for (const runId of keep) if (!runs.has(runId)) runs.set(runId, placeholderRun(runId));

@@ -1,6 +1,7 @@
 import type { DeviceAggregate } from "../core/align";
+import { DEFAULT_KEEP_ENDED_MS } from "../core/freshness";
 import { DEFAULT_TABS } from "../core/tabs";
-import type { TabsConfig } from "../core/types";
+import type { StatusMessage, TabsConfig } from "../core/types";
 import type { Timeline, XMode } from "../core/url";
 
 /**
@@ -29,6 +30,10 @@ export interface ConnectionInfo {
   /** When the next reconnect attempt is due (Date.now() ms), while disconnected. */
   retryAt: number | null;
   attempts: number;
+  /** Date.now() of the last frame of any kind, pings included: a frozen stream shows. */
+  lastMessageAt: number | null;
+  /** The server's last `status` event (null until one arrives, or from an older server). */
+  server: StatusMessage | null;
 }
 
 /** UI slice: view state that must survive every update and reconnect. */
@@ -46,6 +51,8 @@ export interface UiSlice {
   groupByProject: boolean;
   /** Cards drawn with a logarithmic y axis. */
   logScale: readonly string[];
+  /** Cards whose outlier handling the user flipped (robust range off for loss-like cards, on for others). */
+  rangeToggled: readonly string[];
   theme: ThemePreference;
   kiosk: boolean;
   rotateSec: number;
@@ -55,6 +62,12 @@ export interface UiSlice {
   tabsConfig: TabsConfig;
   tabsSource: "server" | "default";
   connection: ConnectionInfo;
+  /** How long ended runs stay on Progress and the kiosk (URL `ended=` hours). */
+  keepEndedMs: number;
+  /** The kiosk shows metric cards, or one health tile per run (URL `board=1`). */
+  kioskView: "cards" | "board";
+  /** Pages of the wall's current tab (KioskGrid): the tab rotation waits for the last one. */
+  kioskPages: number;
 }
 
 export const initialUi = (): UiSlice => ({
@@ -69,6 +82,7 @@ export const initialUi = (): UiSlice => ({
   panelFilter: "",
   groupByProject: false,
   logScale: [],
+  rangeToggled: [],
   theme: "system",
   kiosk: false,
   rotateSec: 0,
@@ -76,7 +90,10 @@ export const initialUi = (): UiSlice => ({
   tabPinned: false,
   tabsConfig: DEFAULT_TABS,
   tabsSource: "default",
-  connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0 },
+  connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0, lastMessageAt: null, server: null },
+  keepEndedMs: DEFAULT_KEEP_ENDED_MS,
+  kioskView: "cards",
+  kioskPages: 1,
 });
 
 export function isRunSelected(selection: RunSelection, runId: string): boolean {

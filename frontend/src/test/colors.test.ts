@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { assignRunColors, colorForRun, hashString, PALETTE, shade } from "../core/colors";
+import { colorForRun, hashString, PALETTE, runDash, shade, validColor } from "../core/colors";
 
 describe("colorForRun", () => {
   it("is the same colour for the same run, on every call (and so across reloads)", () => {
@@ -29,35 +29,35 @@ describe("shade", () => {
   });
 });
 
-describe("assignRunColors", () => {
-  // Two ids with the same hashed colour.
-  const ids = Array.from({ length: 200 }, (_, i) => `run-${i}`);
-  const first = ids[0] as string;
-  const clash = ids.find((id) => id !== first && colorForRun(id) === colorForRun(first)) as string;
+describe("a run's colour depends on its id only", () => {
+  const ids = Array.from({ length: 40 }, (_, i) => `run-${i}`);
 
-  it("gives runs seen together different colours, the older one keeping its hashed colour", () => {
-    const colors = assignRunColors([first, clash]);
-    expect(colors.get(first)).toBe(colorForRun(first));
-    expect(colors.get(clash)).not.toBe(colors.get(first));
+  it("has at least 20 distinct colours", () => {
+    expect(new Set(PALETTE).size).toBeGreaterThanOrEqual(20);
   });
 
-  it("is the same for the same runs, and a newer run never recolours an older one", () => {
-    const before = assignRunColors(ids.slice(0, 10));
-    const after = assignRunColors(ids.slice(0, 11));
-    for (const id of ids.slice(0, 10)) expect(after.get(id)).toBe(before.get(id));
-    expect(assignRunColors(ids.slice(0, 10))).toEqual(before);
+  it("keeps a run's colour when 10 older runs are loaded", () => {
+    const alone = colorForRun("newest");
+    for (const id of ids.slice(0, 10)) colorForRun(id);
+    expect(colorForRun("newest")).toBe(alone);
   });
 
-  it("keeps a second run away from the first one's hue (blue, then not indigo)", () => {
-    const blue = ids.find((id) => colorForRun(id) === "#4c8bf5") as string;
-    const indigo = ids.find((id) => colorForRun(id) === "#5a6ce0") as string;
-    const colors = assignRunColors([blue, indigo]);
-    expect(colors.get(blue)).toBe("#4c8bf5");
-    expect(colors.get(indigo)).not.toBe("#5a6ce0");
+  it("gives runs sharing a colour different dashes most of the time", () => {
+    const byColor = new Map<string, string[]>();
+    for (const id of ids) byColor.set(colorForRun(id), [...(byColor.get(colorForRun(id)) ?? []), id]);
+    const pairs = [...byColor.values()].filter((list) => list.length > 1);
+    const told = pairs.filter((list) => new Set(list.map((id) => runDash(id).join(","))).size > 1);
+    expect(told.length).toBeGreaterThanOrEqual(pairs.length / 2);
   });
+});
 
-  it("uses every colour once before repeating one", () => {
-    const colors = assignRunColors(ids.slice(0, PALETTE.length));
-    expect(new Set(colors.values()).size).toBe(PALETTE.length);
+describe("validColor", () => {
+  it.each([
+    ["#A1b2C3", "#a1b2c3"],
+    ["red", null],
+    ["#abc", null],
+    [42, null],
+  ])("%s -> %s", (input, expected) => {
+    expect(validColor(input)).toBe(expected);
   });
 });

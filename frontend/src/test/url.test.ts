@@ -7,23 +7,27 @@ import { createAppStore } from "../store/store";
 
 describe("parseUrlOptions", () => {
   it("reads the wall-monitor parameters", () => {
-    expect(parseUrlOptions("?kiosk=1&rotate=30&runs=a,b&tab=System&range=6h&x=time")).toEqual({
+    expect(parseUrlOptions("?kiosk=1&rotate=30&runs=a,b&tab=System&range=6h&x=time&ended=2&board=1")).toEqual({
       kiosk: true,
       rotateSec: 30,
       runs: ["a", "b"],
       tab: "system",
       timeline: "6h",
       xMode: "time",
+      endedHours: 2,
+      board: true,
     });
   });
   it("ignores what it does not understand", () => {
-    expect(parseUrlOptions("?kiosk=0&rotate=abc&range=3w&x=log")).toEqual({
+    expect(parseUrlOptions("?kiosk=0&rotate=abc&range=3w&x=log&ended=-1")).toEqual({
       kiosk: false,
       rotateSec: null,
       runs: null,
       tab: null,
       timeline: null,
       xMode: null,
+      endedHours: null,
+      board: false,
     });
   });
   it("withParam sets and removes parameters", () => {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Runtime:
         s = settings
         self.settings = settings
         self.started_at = time.time()
+        self.instance = s.instance_token or secrets.token_hex(8)
         self.tabs: TabsConfig = load_tabs(s.tabs_file)
         self.cache = SeriesCache(s.max_points, int(s.cache_memory_mb * _MB),
                                  initial_version=start_version)

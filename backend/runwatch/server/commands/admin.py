@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import re
 import sys
 from typing import Any
 
 _DEFAULT_SQL_FORMAT = "PrettyCompactMonoBlock"
+# Statements that answer with rows; anything else (INSERT ... VALUES, CREATE, ALTER, SYSTEM,
+# OPTIMIZE ...) is sent as written: a FORMAT clause appended to it would be a syntax error, or
+# for an INSERT, would be read as the format of its data.
+_ROWS_FIRST_WORDS = frozenset({"SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXPLAIN", "EXISTS",
+                               "CHECK", "VALUES"})
+_LEADING = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*", re.S)
+_HAS_FORMAT = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.I)
 
 
 def register(subparsers: Any) -> None:
@@ -35,17 +44,38 @@ def _connect(database: str | None) -> tuple[Any, Any]:
     from runwatch.server.query.clickhouse import describe, make_client
     from runwatch.server.settings import ClickHouseSettings, load_settings
 
+    # The driver and urllib3 log each failed attempt as a warning; the one line below says it.
+    for name in ("urllib3", "clickhouse_connect"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = load_settings(ClickHouseSettings)
     try:
         return settings, make_client(settings, database=database)
     except OperationalError as exc:
-        print(f"runwatch: cannot reach ClickHouse at {describe(settings)}: {_first_line(exc)}",
-              file=sys.stderr)
+        print(f"runwatch: cannot reach ClickHouse at {describe(settings)}: {_reason(exc)} "
+              "(set CH_HOST / CH_PORT, or start one with `runwatch up`)", file=sys.stderr)
     except DatabaseError as exc:
         hint = " (`runwatch migrate` creates it)" if "UNKNOWN_DATABASE" in str(exc) else ""
         print(f"runwatch: ClickHouse at {describe(settings)} refused: {_error_message(exc)}{hint}",
               file=sys.stderr)
     raise SystemExit(2)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for needle, reason in (("Connection refused", "connection refused"),
+                           ("timed out", "timed out"),
+                           ("Name or service not known", "unknown host"),
+                           ("nodename nor servname", "unknown host")):
+        if needle in text:
+            return reason
+    return _first_line(exc)[:200]
+
+
+def returns_rows(query: str) -> bool:
+    """Whether `query` answers with a result set to print in the asked format."""
+    body = _LEADING.sub("", query, count=1)
+    first = body.split(None, 1)[0].upper() if body.split() else ""
+    return first in _ROWS_FIRST_WORDS and not _HAS_FORMAT.search(query)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -80,7 +110,7 @@ def run_sql(args: argparse.Namespace) -> int:
     query = sys.stdin.read() if args.query == "-" else args.query
     _, client = _connect(database=None)
     try:
-        result = client.raw_query(query, fmt=args.format)
+        result = client.raw_query(query, fmt=args.format if returns_rows(query) else None)
     except Exception as exc:
         print(f"runwatch sql: {_error_message(exc)}", file=sys.stderr)
         return 1

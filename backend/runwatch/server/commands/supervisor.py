@@ -2,17 +2,24 @@
 
 Each part runs as its own child process, exactly as a user would run it by hand
 (`runwatch clickhouse`, `runwatch serve`, `runwatch demo`): chDB can host one data directory
-per process, and separate processes keep a crash in one part from taking the others down
-silently. The supervisor starts them in dependency order, waits for each to answer, and on
-Ctrl-C / SIGTERM, or when a part dies, stops them in reverse order (SIGTERM, then SIGKILL
+per process, and separate processes keep a crash in one part from taking the others down.
+The supervisor checks that the ports are free, starts the parts in dependency order and waits
+for each to answer — the dashboard must answer /health with the token this start gave it, so
+some other program on the port is never taken for ours. A part that dies later is restarted
+with backoff (1 s doubling to 30 s, reset after a minute of uptime) and the log says so; the
+others keep running (the agent spools while ClickHouse is away, pages reconnect to a new
+dashboard). Only Ctrl-C / SIGTERM stops everything, in reverse order (SIGTERM, then SIGKILL
 after a grace period), so no orphan keeps a port or the data directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 STOP_GRACE_SEC = 10.0
+RESTART_BACKOFF_SEC = (1.0, 30.0)
+HEALTHY_AFTER_SEC = 60.0  # a part up this long has its restart backoff reset
 
 
 def register(subparsers: Any) -> None:
@@ -45,13 +54,25 @@ class Part:
     name: str
     argv: list[str]
     ready_url: str | None = None
-    optional: bool = False  # a demo that finishes is not a failure
+    optional: bool = False  # a demo that finishes (exit 0) is done, not dead
+    ready_check: Callable[[bytes], bool] | None = None  # the ready answer proves it is ours
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    restarts: int = 0
+    restart_at: float | None = None
 
 
 def run_up(args: argparse.Namespace) -> int:
+    busy = [f"{host}:{port} ({what})" for what, host, port in (
+        ("dashboard, --port", args.host, args.port), ("ClickHouse, --ch-port", "127.0.0.1", args.ch_port))
+        if not port_is_free(host, port)]
+    if busy:
+        print(f"runwatch up: already in use: {', '.join(busy)}; stop what holds it or choose "
+              "another port", file=sys.stderr)
+        return 1
+    token = secrets.token_hex(8)
     env = dict(os.environ)
-    env.update(CH_HOST="127.0.0.1", CH_PORT=str(args.ch_port))
+    env.update(CH_HOST="127.0.0.1", CH_PORT=str(args.ch_port), RUNWATCH_INSTANCE_TOKEN=token)
     python = [sys.executable, "-m", "runwatch"]
     parts = [
         Part("clickhouse",
@@ -62,7 +83,8 @@ def run_up(args: argparse.Namespace) -> int:
         Part("migrate", [*python, "migrate"]),
         Part("dashboard",
              [*python, "serve", "--host", args.host, "--port", str(args.port)],
-             ready_url=f"http://{_loopback(args.host)}:{args.port}/health"),
+             ready_url=f"http://{_loopback(args.host)}:{args.port}/health",
+             ready_check=lambda body: _instance_of(body) == token),
     ]
     if args.demo:
         parts.append(Part("demo", [*python, "demo", "--runs", str(args.demo_runs)], optional=True))
@@ -74,6 +96,26 @@ def run_up(args: argparse.Namespace) -> int:
             flush=True,
         )
     )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # the same option uvicorn sets, so a port in TIME_WAIT is not reported as taken
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _instance_of(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("instance")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _loopback(host: str) -> str:
@@ -89,7 +131,7 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    """Starts parts in order and stops them in reverse, on a signal or when one dies."""
+    """Starts parts in order, restarts one that dies, stops them in reverse on a signal."""
 
     def __init__(self, parts: list[Part], env: dict[str, str], ready_timeout: float = 60.0) -> None:
         self._parts = parts
@@ -110,11 +152,7 @@ class Supervisor:
                         print(f"runwatch up: {part.name} failed (exit {code})", file=sys.stderr)
                         return code
                     continue
-                # Own session: the terminal's Ctrl-C reaches only us, and we stop the parts in
-                # reverse order; the death signal covers us being killed outright.
-                part.process = subprocess.Popen(
-                    part.argv, env=self._env, start_new_session=True, preexec_fn=_die_with_parent
-                )
+                self._spawn(part)
                 if part.ready_url and not self._wait_ready(part):
                     return 130 if self._stopping.is_set() else 1
             on_ready()
@@ -123,6 +161,14 @@ class Supervisor:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _spawn(self, part: Part) -> None:
+        # Own session: the terminal's Ctrl-C reaches only us, and we stop the parts in
+        # reverse order; the death signal covers us being killed outright.
+        part.process = subprocess.Popen(
+            part.argv, env=self._env, start_new_session=True, preexec_fn=_die_with_parent
+        )
+        part.started_at = time.monotonic()
 
     def _on_signal(self, signum: int, frame: object) -> None:
         self._stopping.set()
@@ -136,10 +182,18 @@ class Supervisor:
                       file=sys.stderr)
                 return False
             try:
-                with urllib.request.urlopen(part.ready_url, timeout=1.0):
-                    return True
+                with urllib.request.urlopen(part.ready_url, timeout=1.0) as response:
+                    body = response.read()
             except OSError:
                 self._stopping.wait(0.2)
+                continue
+            if part.ready_check is not None and not part.ready_check(body):
+                print(f"runwatch up: something else answers at {part.ready_url} (not the "
+                      f"{part.name} this command started)", file=sys.stderr)
+                return False
+            if part.process.poll() is not None:  # it answered, but it was not our process
+                continue
+            return True
         if not self._stopping.is_set():
             print(f"runwatch up: {part.name} did not answer at {part.ready_url} within "
                   f"{self._ready_timeout:.0f} s", file=sys.stderr)
@@ -147,16 +201,35 @@ class Supervisor:
 
     def _watch(self) -> int:
         while not self._stopping.wait(0.5):
+            now = time.monotonic()
             for part in self._parts:
-                if part.process is None or part.process.poll() is None:
+                if part.process is None:
                     continue
-                if part.optional:
+                if part.restart_at is not None:
+                    if now >= part.restart_at and not self._stopping.is_set():
+                        part.restart_at = None
+                        print(f"runwatch up: restarting {part.name} (restart {part.restarts})",
+                              file=sys.stderr, flush=True)
+                        self._spawn(part)
+                    continue
+                code = part.process.poll()
+                if code is None:
+                    continue
+                if part.optional and code == 0:
                     part.process = None
                     continue
-                print(f"runwatch up: {part.name} exited with {part.process.returncode}; stopping",
-                      file=sys.stderr)
-                return 1
+                self._schedule_restart(part, code, now)
         return 0
+
+    def _schedule_restart(self, part: Part, code: int, now: float) -> None:
+        if now - part.started_at >= HEALTHY_AFTER_SEC:
+            part.restarts = 0
+        first, cap = RESTART_BACKOFF_SEC
+        delay = min(cap, first * 2 ** part.restarts)
+        part.restarts += 1
+        part.restart_at = now + delay
+        print(f"runwatch up: {part.name} exited with {code}; the other parts keep running; "
+              f"restarting it in {delay:.0f} s", file=sys.stderr, flush=True)
 
     def _stop_all(self) -> None:
         running = [p for p in reversed(self._parts) if p.process and p.process.poll() is None]

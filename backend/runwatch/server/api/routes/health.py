@@ -42,4 +42,5 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
         "stream": {"published": stream.published, "ring_events": stream.ring_events,
                    "ring_bytes": stream.ring_bytes, "resyncs": stream.resyncs},
         "uptime_sec": round(time.time() - runtime.started_at, 1),
+        "instance": runtime.instance,
     }

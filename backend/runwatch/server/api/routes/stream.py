@@ -8,6 +8,8 @@ events while the broadcaster's ring still holds them, else sends a fresh snapsho
     connect ─▶ subscribe ─▶ replay or snapshot(v) ─▶ events with version > v ─▶ ...
                                overflow ─▶ snapshot again (resync) ─▶ too many ─▶ end stream
     shutdown ─▶ broadcaster.close() ─▶ next() is None ─▶ end stream
+    poller state (live/startup/ClickHouse unreachable/failing) ─▶ a `status` frame on connect
+        and whenever it changes (checked every `STATUS_CHECK_SEC`; live/status.py)
 
 sse-starlette sends the frames, keep-alive pings and the X-Accel-Buffering header; a send
 that does not complete within `sse_send_timeout_sec` (a stalled client) ends the response.
@@ -15,6 +17,7 @@ that does not complete within `sse_send_timeout_sec` (a stalled client) ends the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,11 +32,14 @@ from starlette.types import Receive, Scope, Send
 from runwatch.server.api.deps import RuntimeDep
 from runwatch.server.api.runtime import Runtime
 from runwatch.server.live.broadcaster import Resync
-from runwatch.server.live.events import StreamFilter
+from runwatch.server.live.events import StreamEvent, StreamFilter
+from runwatch.server.live.status import StatusLimits, status_frame, status_key, stream_status
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["stream"])
+
+STATUS_CHECK_SEC = 1.0
 
 
 class _StreamResponse(EventSourceResponse):
@@ -75,9 +81,26 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
         else:
             last, snapshot = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
             yield snapshot
+        status = _status(runtime)
+        sent_status = status_key(status)
+        yield status_frame(status)
+        next_check = time.monotonic() + STATUS_CHECK_SEC
         resyncs = 0
         while True:
-            item = await sub.next()
+            item: StreamEvent | Resync | None = None
+            try:
+                item = await asyncio.wait_for(sub.next(), max(0.0, next_check - time.monotonic()))
+                timed_out = False
+            except TimeoutError:
+                timed_out = True
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + STATUS_CHECK_SEC
+                status = _status(runtime)
+                if status_key(status) != sent_status:
+                    sent_status = status_key(status)
+                    yield status_frame(status)
+            if timed_out:
+                continue
             if item is None:
                 return
             if isinstance(item, Resync):
@@ -96,6 +119,12 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
                 last = item.version
     finally:
         broadcaster.unsubscribe(sub)
+
+
+def _status(runtime: Runtime) -> dict[str, object]:
+    s = runtime.settings
+    limits = StatusLimits(s.poll_interval_sec, s.active_window_sec, s.sse_ping_sec)
+    return stream_status(runtime.poller.status(), time.time(), limits)
 
 
 def _ping_event() -> ServerSentEvent:
