@@ -219,10 +219,12 @@ def test_kiosk_fills_the_screen_with_no_scrollbar_and_rotates_pages(
         assert layout["outside"] == 0 and layout["cards"] >= 4, layout
         page.screenshot(path=str(screenshots / f"wall-kiosk-{width}x{height}@{scale}x.png"))
         if layout["pages"] > 1:
-            shown = """() => [document.querySelector('[data-testid=kiosk-grid]').dataset.page,
-                              document.querySelector('[data-testid=metric-card]').dataset.metric]"""
-            page_before, first = page.evaluate(shown)
-            wait_for(lambda: page.evaluate(shown)[0] != page_before, 6, "the next page")
+            # The grid re-renders while a page turns: read it null-safely, wait until it is back.
+            shown = """() => [document.querySelector('[data-testid=kiosk-grid]')?.dataset.page ?? null,
+                              document.querySelector('[data-testid=metric-card]')?.dataset.metric ?? null]"""
+            page_before, first = wait_for(lambda: (s := page.evaluate(shown))[0] is not None and s,
+                                          6, "the kiosk grid")
+            wait_for(lambda: page.evaluate(shown)[0] not in (None, page_before), 6, "the next page")
             settle(page)
             assert page.evaluate(shown)[1] != first
             assert _boxes_inside_viewport(page)["outside"] == 0
