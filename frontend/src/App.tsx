@@ -1,6 +1,7 @@
-import { useCallback, useEffect } from "react";
+import { lazy, Suspense, useCallback, useEffect } from "react";
 import { useShallow } from "zustand/react/shallow";
 
+import { useRoute } from "./app/hashRoute";
 import { useApp, useServices } from "./app/services";
 import { CHECKPOINTS_TAB_ID, PROGRESS_TAB } from "./core/tabs";
 import { setTab } from "./store/actions";
@@ -11,8 +12,12 @@ import { Header } from "./components/Header";
 import { KioskHeader, useKioskRotation } from "./components/Kiosk";
 import { ProgressView } from "./components/ProgressView";
 import { RunBar } from "./components/RunBar";
-import { Sidebar, useTabs } from "./components/Sidebar";
+import { Sidebar, SQL_TAB, useTabs } from "./components/Sidebar";
+import { SqlPanels } from "./components/sql/SqlPanels";
 import { Toolbar } from "./components/Toolbar";
+
+// CodeMirror is loaded only when the console is opened.
+const SqlConsole = lazy(() => import("./components/sql/SqlConsole").then((m) => ({ default: m.SqlConsole })));
 
 function Waiting() {
   const connection = useApp((s) => s.connection.state);
@@ -51,6 +56,8 @@ function TabContent({ tab, title }: { tab: string; title: string }) {
         <p className="py-10 text-center text-sm text-muted" data-testid="none-selected">
           No run selected. Click a run badge, or “All”.
         </p>
+      ) : tab === SQL_TAB.id ? (
+        <SqlPanels />
       ) : tab === PROGRESS_TAB.id ? (
         <ProgressView />
       ) : tab === CHECKPOINTS_TAB_ID ? (
@@ -80,11 +87,13 @@ export function App() {
   }, [title]);
   // Stable, so React does not detach and re-attach it (re-creating the observers) per render.
   const panelsRef = useCallback((el: HTMLElement | null) => visibility.setRoot(el), [visibility]);
+  const route = useRoute();
 
   return (
     <div className="flex h-screen flex-col">
       {kiosk ? <KioskHeader /> : <Header />}
       <RunBar />
+      {route === "sql" && !kiosk ? <Suspense fallback={null}><SqlConsole /></Suspense> : (
       <div className="flex min-h-0 flex-1">
         {!kiosk && <Sidebar />}
         <main
@@ -110,6 +119,7 @@ export function App() {
           {hasRuns ? <TabContent tab={tab} title={title} /> : <Waiting />}
         </main>
       </div>
+      )}
     </div>
   );
 }

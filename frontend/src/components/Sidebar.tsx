@@ -1,3 +1,4 @@
+import { useMemo } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
@@ -27,9 +28,12 @@ export function tabCounts(state: AppState): Record<string, number> {
   return counts;
 }
 
+/** Saved SQL queries as panels (components/sql/SqlPanels.tsx). */
+export const SQL_TAB: TabDefinition = { id: "sql", title: "SQL", prefixes: [] };
+
 export function useTabs(): TabDefinition[] {
   const config = useApp((s) => s.tabsConfig);
-  return sidebarTabs(config);
+  return useMemo(() => [...sidebarTabs(config), SQL_TAB], [config]);
 }
 
 export function Sidebar() {
