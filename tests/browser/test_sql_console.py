@@ -89,8 +89,8 @@ def test_a_saved_panel_renders_as_a_chart_and_updates_when_new_points_arrive(
     run.flush()
     # the refresh interval is an hour: only the new points can trigger this re-run
     page.wait_for_function(
-        """() => document.querySelector('[data-testid=sql-panel] [data-testid=panel-chart]')
-                 ?.dataset.points === '%d'""" % (STEPS + 5), timeout=20_000)
+        """(n) => document.querySelector('[data-testid=sql-panel] [data-testid=panel-chart]')
+                 ?.dataset.points === String(n)""", arg=STEPS + 5, timeout=20_000)
     page.screenshot(path=str(screenshots / "sql-panels-dark.png"))
 
 
