@@ -125,3 +125,27 @@ def test_up_on_a_taken_port_exits_non_zero_with_a_clear_message_and_no_up_line(t
     assert f"already in use: 127.0.0.1:{port}" in result.stderr
     assert "is up" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_up_with_dashboard_auth_is_ready_and_the_page_still_needs_the_token(tmp_path: Path) -> None:
+    port, ch_port = free_port(), free_port()
+    env = {**_env(), "RUNWATCH_AUTH_TOKEN": "wall-secret"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runwatch", "up", "--data-dir", str(tmp_path / "data"),
+         "--port", str(port), "--ch-port", str(ch_port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = _Output(process)
+    try:
+        wait_for(lambda: output.has("runwatch is up") or process.poll() is not None, 90,
+                 "runwatch up to come up behind auth")
+        assert output.has("runwatch is up"), output.text
+        assert _health(port) is None  # 401 without the token
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/health",
+                                         headers={"Authorization": "Bearer wall-secret"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)

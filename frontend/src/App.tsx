@@ -1,6 +1,7 @@
-import { useCallback, useEffect } from "react";
+import { lazy, Suspense, useCallback, useEffect } from "react";
 import { useShallow } from "zustand/react/shallow";
 
+import { useRoute } from "./app/hashRoute";
 import { useApp, useServices } from "./app/services";
 import { CHECKPOINTS_TAB_ID, PROGRESS_TAB } from "./core/tabs";
 import { setTab } from "./store/actions";
@@ -12,8 +13,12 @@ import { KioskHeader, useKioskRotation } from "./components/Kiosk";
 import { KioskBoard } from "./components/KioskBoard";
 import { ProgressView } from "./components/ProgressView";
 import { RunBar } from "./components/RunBar";
-import { Sidebar, useTabs } from "./components/Sidebar";
+import { Sidebar, SQL_TAB, useTabs } from "./components/Sidebar";
+import { SqlPanels } from "./components/sql/SqlPanels";
 import { Toolbar } from "./components/Toolbar";
+
+// CodeMirror is loaded only when the console is opened.
+const SqlConsole = lazy(() => import("./components/sql/SqlConsole").then((m) => ({ default: m.SqlConsole })));
 
 function Waiting() {
   const connection = useApp((s) => s.connection.state);
@@ -52,6 +57,8 @@ function TabContent({ tab, title }: { tab: string; title: string }) {
         <p className="py-10 text-center text-sm text-muted" data-testid="none-selected">
           No run selected. Click a run badge, or “All”.
         </p>
+      ) : tab === SQL_TAB.id ? (
+        <SqlPanels />
       ) : tab === PROGRESS_TAB.id ? (
         <ProgressView />
       ) : tab === CHECKPOINTS_TAB_ID ? (
@@ -83,11 +90,13 @@ export function App() {
   }, [title]);
   // Stable, so React does not detach and re-attach it (re-creating the observers) per render.
   const panelsRef = useCallback((el: HTMLElement | null) => visibility.setRoot(el), [visibility]);
+  const route = useRoute();
 
   return (
     <div className="flex h-screen flex-col">
       {kiosk ? <KioskHeader /> : <Header />}
       <RunBar />
+      {route === "sql" && !kiosk ? <Suspense fallback={null}><SqlConsole /></Suspense> : (
       <div className="flex min-h-0 flex-1">
         {!kiosk && <Sidebar />}
         <main
@@ -113,6 +122,7 @@ export function App() {
           {!hasRuns ? <Waiting /> : board ? <KioskBoard /> : <TabContent tab={tab} title={title} />}
         </main>
       </div>
+      )}
     </div>
   );
 }

@@ -29,6 +29,8 @@ START_TIMEOUT_SEC = 30.0
 class BackendProcess:
     """`python -m runwatch serve` on a fixed port; start(), stop(), start() again."""
 
+    health_path = "/health"  # what start() waits for (a subclass with auth adds ?token=)
+
     def __init__(self, clickhouse: EmbeddedClickHouse, database: str, log_dir: Path,
                  extra_env: dict[str, str] | None = None) -> None:
         self.clickhouse = clickhouse
@@ -81,7 +83,7 @@ class BackendProcess:
             if self._process.poll() is not None:
                 raise RuntimeError(f"backend exited ({self._process.returncode}):\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}{self.health_path}", timeout=2) as response:
                     if response.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):

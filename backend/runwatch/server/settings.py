@@ -71,6 +71,19 @@ class Settings(ClickHouseSettings):
     # echoed by /health so `runwatch up` knows the process answering is the one it started
     instance_token: str | None = Field(default=None, alias="RUNWATCH_INSTANCE_TOKEN", max_length=128)
 
+    # --- SQL console (backend/runwatch/server/console/, README "SQL in the dashboard") ---
+    sql_console: bool = Field(default=True, alias="RUNWATCH_SQL_CONSOLE")
+    sql_max_execution_sec: float = Field(default=30.0, alias="RUNWATCH_SQL_MAX_EXECUTION_SEC", gt=0)
+    sql_max_result_rows: int = Field(default=100_000, alias="RUNWATCH_SQL_MAX_RESULT_ROWS", ge=1)
+    sql_max_memory_mb: float = Field(default=2048.0, alias="RUNWATCH_SQL_MAX_MEMORY_MB", gt=0)
+    # A read-only ClickHouse user for console queries; default: the CH_USER, with readonly=1.
+    sql_user: str | None = Field(default=None, alias="RUNWATCH_SQL_USER")
+    sql_password: str = Field(default="", alias="RUNWATCH_SQL_PASSWORD")
+
+    # --- dashboard access (backend/runwatch/server/api/auth.py) ---
+    auth_token: str | None = Field(default=None, alias="RUNWATCH_AUTH_TOKEN")
+    users_file: Path | None = Field(default=None, alias="RUNWATCH_USERS_FILE")
+
 
 S = TypeVar("S", bound=ClickHouseSettings)
 

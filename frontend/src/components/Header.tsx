@@ -1,5 +1,6 @@
 import { useShallow } from "zustand/react/shallow";
 
+import { useRoute } from "../app/hashRoute";
 import { useApp, useServices } from "../app/services";
 import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
@@ -47,6 +48,20 @@ function ThemeToggle() {
   );
 }
 
+function SqlLink() {
+  const route = useRoute();
+  return (
+    <a
+      href={route === "sql" ? "#" : "#sql"}
+      className={`rounded-lg px-3 py-1.5 text-sm font-semibold ${route === "sql" ? "bg-accent-soft text-accent" : "text-muted hover:bg-subtle hover:text-fg"}`}
+      data-testid="sql-link"
+      title={route === "sql" ? "Back to the charts" : "SQL console"}
+    >
+      {route === "sql" ? "Charts" : "SQL"}
+    </a>
+  );
+}
+
 export function Header() {
   const { store } = useServices();
   const { total, active } = useApp(
@@ -69,6 +84,7 @@ export function Header() {
         </div>
       </div>
       <div className="flex-1" />
+      <SqlLink />
       <TimelinePicker />
       <ConnectionStatus />
       <div className="flex items-center">

@@ -1,7 +1,8 @@
-import { recentlyEnded } from "../core/freshness";
+import { useMemo } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
+import { recentlyEnded } from "../core/freshness";
 import { CHECKPOINTS_TAB_ID, PROGRESS_TAB, sidebarTabs } from "../core/tabs";
 import type { TabDefinition } from "../core/types";
 import { setTab } from "../store/actions";
@@ -32,9 +33,12 @@ export function tabCounts(state: AppState): Record<string, number> {
   return counts;
 }
 
+/** Saved SQL queries as panels (components/sql/SqlPanels.tsx). */
+export const SQL_TAB: TabDefinition = { id: "sql", title: "SQL", prefixes: [] };
+
 export function useTabs(): TabDefinition[] {
   const config = useApp((s) => s.tabsConfig);
-  return sidebarTabs(config);
+  return useMemo(() => [...sidebarTabs(config), SQL_TAB], [config]);
 }
 
 export function Sidebar() {

@@ -17,7 +17,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from runwatch.server import assets
-from runwatch.server.api.routes import checkpoints, errors, health, metrics, runs, stream, tabs
+from runwatch.server.api.auth import Authenticator, AuthMiddleware, exposure_warning
+from runwatch.server.api.routes import (
+    checkpoints,
+    errors,
+    health,
+    login,
+    metrics,
+    runs,
+    saved_queries,
+    sql,
+    sql_schema,
+    stream,
+    tabs,
+)
 from runwatch.server.api.runtime import Runtime
 from runwatch.server.settings import Settings
 
@@ -41,12 +54,21 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             runtime.close_streams()
+            await runtime.close_sql()
             await asyncio.to_thread(runtime.stop_poller)
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)
     for module in (stream, runs, metrics, checkpoints, tabs, health):
         app.include_router(module.router)
+    for module in (sql, sql_schema, saved_queries, login):
+        app.include_router(module.router)
+    authenticator = Authenticator.from_settings(settings.auth_token, settings.users_file)
+    app.state.authenticator = authenticator
+    if authenticator.enabled:
+        app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    if (warning := exposure_warning(settings.server_host, authenticator)) is not None:
+        log.warning("%s", warning)
     dist = frontend_dist(settings)
     if dist is not None:
         app.mount("/", StaticFiles(directory=dist, html=True), name="frontend")

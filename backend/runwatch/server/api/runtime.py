@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from runwatch.server.console.runner import SqlConsole
 from runwatch.server.live.broadcaster import Broadcaster
 from runwatch.server.live.cache import SeriesCache
 from runwatch.server.live.events import EVERYTHING, StreamFilter, snapshot_frame
@@ -55,6 +56,7 @@ class Runtime:
         self.pool = ClientPool(s)
         self.poller = Poller(s, self.cache, self.broadcaster.publish_threadsafe, ClientPool(s))
         self._snapshot = _SnapshotMemo()
+        self.sql: SqlConsole | None = SqlConsole(s) if s.sql_console else None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.broadcaster.bind(loop)
@@ -63,6 +65,10 @@ class Runtime:
     def close_streams(self) -> None:
         """End every SSE stream. On the event loop."""
         self.broadcaster.close()
+
+    async def close_sql(self) -> None:
+        if self.sql is not None:
+            await self.sql.aclose()
 
     def stop_poller(self, timeout: float = 10.0) -> None:
         """Stop the poller thread. Blocking: run it in a thread from async code."""

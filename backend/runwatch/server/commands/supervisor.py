@@ -56,6 +56,7 @@ class Part:
     ready_url: str | None = None
     optional: bool = False  # a demo that finishes (exit 0) is done, not dead
     ready_check: Callable[[bytes], bool] | None = None  # the ready answer proves it is ours
+    ready_headers: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     started_at: float = 0.0
     restarts: int = 0
@@ -73,6 +74,7 @@ def run_up(args: argparse.Namespace) -> int:
     token = secrets.token_hex(8)
     env = dict(os.environ)
     env.update(CH_HOST="127.0.0.1", CH_PORT=str(args.ch_port), RUNWATCH_INSTANCE_TOKEN=token)
+    ready_headers = _dashboard_auth(env)
     python = [sys.executable, "-m", "runwatch"]
     parts = [
         Part("clickhouse",
@@ -84,7 +86,7 @@ def run_up(args: argparse.Namespace) -> int:
         Part("dashboard",
              [*python, "serve", "--host", args.host, "--port", str(args.port)],
              ready_url=f"http://{_loopback(args.host)}:{args.port}/health",
-             ready_check=lambda body: _instance_of(body) == token),
+             ready_check=lambda body: _instance_of(body) == token, ready_headers=ready_headers),
     ]
     if args.demo:
         parts.append(Part("demo", [*python, "demo", "--runs", str(args.demo_runs)], optional=True))
@@ -108,6 +110,21 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _dashboard_auth(env: dict[str, str]) -> dict[str, str]:
+    """Headers that get the readiness check past the dashboard's auth, when it has auth.
+
+    The settings are read as the dashboard will read them (environment, then .env). With only a
+    users file there is no token to send, so this start gives the dashboard one of its own."""
+    from runwatch.server.settings import Settings, load_settings
+
+    settings = load_settings(Settings)
+    token = settings.auth_token or (secrets.token_urlsafe(24) if settings.users_file else None)
+    if token is None:
+        return {}
+    env["RUNWATCH_AUTH_TOKEN"] = token
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _instance_of(body: bytes) -> str | None:
@@ -182,7 +199,8 @@ class Supervisor:
                       file=sys.stderr)
                 return False
             try:
-                with urllib.request.urlopen(part.ready_url, timeout=1.0) as response:
+                request = urllib.request.Request(part.ready_url, headers=part.ready_headers)
+                with urllib.request.urlopen(request, timeout=1.0) as response:
                     body = response.read()
             except OSError:
                 self._stopping.wait(0.2)
