@@ -16,10 +16,12 @@ bucket (`LineRateLimit`) caps the lines stored per second; the terminal still ge
 and a marker line says how many were not stored.
 
 Lifecycle: `start()` swaps the fds; `stop(timeout)` flushes Python's streams, puts the original
-fds back, reads what is left and emits the last partial line. In a forked child
-(`forget_after_fork`) the original fds are put back without a thread: the child's output goes
-straight to the terminal and never depends on the parent's reader. Subprocesses started with
-fork+exec (subprocess, os.system) run no Python fork hooks: their output is captured.
+fds back, reads what is left and emits the last partial line. Children (subprocesses, forked
+DataLoader workers) inherit the replaced fds, so their output is captured in order with the
+parent's. In a forked child the capture object is inert (`forget_after_fork`: no thread, the
+parent's pipes are the parent's). A child that outlives the parent's `stop()` still holds the
+pipe: the reader then stays on as a pass-through to the terminal (nothing stored) until the
+last writer closes it, so such a child never hits a broken pipe while the parent lives.
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ class ConsoleCapture:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._drained = threading.Event()  # the reader stored what came before stop()
         self._drain_until = 0.0
         self.stats = CaptureStats()
 
@@ -194,6 +197,7 @@ class ConsoleCapture:
                 self._restore()
                 return False
             self._stopping.clear()
+            self._drained.clear()
             self._thread = threading.Thread(target=self._read, name=self._name, daemon=True)
             self._thread.start()
             return True
@@ -208,26 +212,26 @@ class ConsoleCapture:
                 os.dup2(stream.saved_fd, stream.fd)  # our write end closes with it
             self._drain_until = time.monotonic() + timeout
             self._stopping.set()
-            if self._thread is not None:
-                self._thread.join(timeout + 0.5)
-            self._thread = None
+            self._drained.wait(timeout + 0.5)
+            thread, self._thread = self._thread, None
             for stream in self._streams:
                 tail = stream.assembler.flush()
                 if tail is not None:
                     self._emit(stream.name, tail)
             self._report_dropped()
-            self._close_fds()
+            if thread is None or not thread.is_alive():
+                self._close_fds()  # else the pass-through reader closes them at its end
             self._streams = []
 
     def forget_after_fork(self) -> None:
-        """In a forked child: the original fds back, no thread, the parent's pipes closed."""
+        """In a forked child: inert. Its fds 1 and 2 still reach the parent's reader (so its
+        output is captured, in order); the copies of the read ends and saved fds are closed."""
+        global _owner
         self._lock = threading.Lock()
         self._thread = None
-        for stream in self._streams:
-            with contextlib.suppress(OSError):
-                os.dup2(stream.saved_fd, stream.fd)
         self._close_fds()
         self._streams = []
+        _owner = None
 
     # -- inside -----------------------------------------------------------------------------
 
@@ -261,21 +265,32 @@ class ConsoleCapture:
         selector = selectors.DefaultSelector()
         for stream in self._streams:
             selector.register(stream.read_fd, selectors.EVENT_READ, stream)
+        streams = list(self._streams)
+        storing = True
         try:
             while selector.get_map():
                 events = selector.select(0.05)
                 for key, _ in events:
                     stream = key.data
-                    if not self._pump(stream):
+                    if not self._pump(stream, storing):
                         selector.unregister(stream.read_fd)
-                if self._stopping.is_set() and (not events or time.monotonic() > self._drain_until):
-                    return
+                if storing and self._stopping.is_set() and (
+                    not events or time.monotonic() > self._drain_until
+                ):
+                    storing = False  # from here on only a pass-through for children
+                    self._drained.set()
         except Exception as exc:  # never write to fd 2 from here: it may be our own pipe
             self.stats.errors.append(repr(exc))
         finally:
             selector.close()
+            self._drained.set()
+            if not storing:
+                for stream in streams:
+                    for fd in (stream.read_fd, stream.saved_fd):
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
 
-    def _pump(self, stream: _Stream) -> bool:
+    def _pump(self, stream: _Stream, storing: bool) -> bool:
         try:
             data = os.read(stream.read_fd, 1 << 16)
         except OSError as exc:
@@ -285,6 +300,8 @@ class ConsoleCapture:
         if not data:
             return False
         _write_all(stream.saved_fd, data)
+        if not storing:
+            return True
         self.stats.bytes += len(data)
         for line in stream.assembler.feed(data):
             self._emit(stream.name, line)
