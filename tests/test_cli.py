@@ -185,3 +185,31 @@ def test_clickhouse_command_applies_the_schema_once_listening_so_agents_can_inse
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
+
+
+def test_logs_prints_the_tail_greps_and_follows_new_lines(
+    migrated_env: dict[str, str], clickhouse_server: EmbeddedClickHouse, tmp_path: Path
+) -> None:
+    from runwatch import Run
+
+    run = Run(project="cli", host="127.0.0.1", port=clickhouse_server.port,
+              database=migrated_env["CH_DATABASE"], environ={}, spool_dir=tmp_path,
+              system_metrics=False, capture_output=False, flush_interval=0.05)
+    run.log_text("epoch 1 done\nCUDA out of memory\nepoch 2 done")
+    assert run.flush(30)
+    assert runwatch("logs", run.run_id, env=migrated_env).stdout.splitlines() == [
+        "epoch 1 done", "CUDA out of memory", "epoch 2 done"]
+    assert runwatch("logs", run.run_id, "--grep", "epoch", "-n", "1", env=migrated_env).stdout == "epoch 2 done\n"
+    follow = subprocess.Popen([sys.executable, "-m", "runwatch", "logs", run.run_id, "--follow",
+                               "--interval", "0.1"], env=migrated_env, cwd=REPO_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert follow.stdout is not None
+        assert [follow.stdout.readline() for _ in range(3)][-1] == "epoch 2 done\n"
+        run.log_text("epoch 3 done")
+        assert run.flush(30)
+        assert follow.stdout.readline() == "epoch 3 done\n"
+    finally:
+        follow.kill()
+        follow.wait(10)
+        run.finish()

@@ -49,6 +49,19 @@ class Image:
                 f"Image takes a path, a PIL image or an array, got {type(value).__name__}"
             )
 
+    @classmethod
+    def from_bytes(cls, data: bytes, caption: str = "") -> Image:
+        """An already encoded PNG/JPEG/GIF/WebP file's bytes, stored as they are."""
+        mime = sniff_mime(data)
+        if mime is None:
+            raise ImageError("the bytes are not a PNG, JPEG, GIF or WebP file")
+        self = cls.__new__(cls)
+        self.caption = str(caption)
+        self.data = bytes(data)
+        self.mime = mime
+        self.width, self.height = _dimensions(self.data, mime)
+        return self
+
     @property
     def size(self) -> int:
         return len(self.data)
