@@ -71,12 +71,17 @@ export const DistributionCard = memo(function DistributionCard({
     const cellHeight = HEAT_HEIGHT / grid.rows;
     ctx.clearRect(0, 0, w, HEAT_HEIGHT);
     ctx.fillStyle = color;
+    // Integer cell bounds: overlapping translucent rectangles would paint stripes.
     for (let c = 0; c < columns; c++) {
+      const x0 = Math.round(c * colWidth);
+      const x1 = Math.round((c + 1) * colWidth);
       for (let r = 0; r < grid.rows; r++) {
         const v = grid.cells[c * grid.rows + r] as number;
         if (v <= 0) continue;
+        const y0 = Math.round(HEAT_HEIGHT - (r + 1) * cellHeight);
+        const y1 = Math.round(HEAT_HEIGHT - r * cellHeight);
         ctx.globalAlpha = Math.min(1, 0.08 + Math.sqrt(v) * 0.92);
-        ctx.fillRect(c * colWidth, HEAT_HEIGHT - (r + 1) * cellHeight, Math.ceil(colWidth), Math.ceil(cellHeight));
+        ctx.fillRect(x0, y0, Math.max(1, x1 - x0), Math.max(1, y1 - y0));
       }
     }
     ctx.globalAlpha = 1;

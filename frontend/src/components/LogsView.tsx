@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useStore } from "zustand";
 
@@ -18,7 +18,8 @@ const KEEP_LINES = 5_000;
  * search hit); and a search across the selected runs, done by ClickHouse.
  */
 export function LogsView() {
-  const { runIds, runs } = useApp(useShallow((s) => ({ runIds: selectedRunIds(s), runs: s.runs })));
+  const { runKey, runs } = useApp(useShallow((s) => ({ runKey: selectedRunIds(s).join("\u0000"), runs: s.runs })));
+  const runIds = useMemo(() => (runKey === "" ? [] : runKey.split("\u0000")), [runKey]);
   const target = useStore(richNav, (s) => s.logsTarget);
   const [runId, setRunId] = useState<string>("");
   const [rank, setRank] = useState<number | undefined>(undefined);
@@ -117,7 +118,7 @@ export function LogsView() {
             setAroundStep(null);
             setRanks([]);
           }}
-          className="rounded-lg border border-line bg-card px-2 py-1"
+          className="h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem]"
         >
           {[...new Set([...runIds, ...(target ? [target.runId] : [])])].map((id) => (
             <option key={id} value={id}>
@@ -129,7 +130,7 @@ export function LogsView() {
           aria-label="Rank"
           value={rank === undefined ? "" : String(rank)}
           onChange={(e) => setRank(e.target.value === "" ? undefined : Number(e.target.value))}
-          className="rounded-lg border border-line bg-card px-2 py-1"
+          className="h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem]"
         >
           <option value="">All ranks</option>
           {[...new Set(ranks.map((r) => Number(r.split(":").pop())))].sort((a, b) => a - b).map((r) => (
@@ -146,7 +147,7 @@ export function LogsView() {
           onKeyDown={(e) => {
             if (e.key === "Enter") setGrep(e.currentTarget.value);
           }}
-          className="w-56 rounded-lg border border-line bg-card px-2 py-1"
+          className="w-56 h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem]"
         />
         <label className="flex items-center gap-1.5 text-muted">
           around step
@@ -157,7 +158,7 @@ export function LogsView() {
             data-testid="logs-around"
             value={aroundStep ?? ""}
             onChange={(e) => setAroundStep(e.target.value === "" ? null : Math.max(0, Number(e.target.value)))}
-            className="w-24 rounded-lg border border-line bg-card px-2 py-1 text-fg"
+            className="w-24 h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem] text-fg"
           />
         </label>
         {aroundStep === null ? (
@@ -180,7 +181,7 @@ export function LogsView() {
           onKeyDown={(e) => {
             if (e.key === "Enter") search(e.currentTarget.value);
           }}
-          className="w-64 rounded-lg border border-line bg-card px-2 py-1"
+          className="w-64 h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem]"
         />
       </div>
       {hits !== null && (

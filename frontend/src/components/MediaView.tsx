@@ -32,6 +32,7 @@ function MediaCard({ mediaKey, entries, runIds }: { mediaKey: string; entries: E
           step {formatStep(step)}
         </span>
       </header>
+      {steps.length > 1 && (
       <input
         type="range"
         min={0}
@@ -42,6 +43,7 @@ function MediaCard({ mediaKey, entries, runIds }: { mediaKey: string; entries: E
         className="accent-[var(--rw-accent)]"
         onChange={(e) => setPicked(Number(e.target.value) >= steps.length - 1 ? null : Number(e.target.value))}
       />
+      )}
       <div className="grid gap-3 [grid-template-columns:repeat(auto-fill,minmax(10rem,1fr))]">
         {runIds.map((runId) => {
           const mine = entries.filter((e) => e.runId === runId);
