@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-LineSink = Callable[[str, str, float], None]  # (stream, line, time)
+LineSink = Callable[[str, list[str], float], None]  # (stream, lines, time)
 MARKER_STREAM = "runwatch"
 
 
@@ -56,6 +56,16 @@ class LineAssembler:
         if "\n" not in text and "\r" not in text:
             self._write(text)
             return []
+        if "\r" not in text and self._col == len(self._line):  # the common case, in C
+            parts = text.split("\n")
+            parts[0] = self._line + parts[0]
+            self._line, self._col, tail = "", 0, parts.pop()
+            cap, overflow = self.max_line_chars, self._overflow
+            if overflow or any(len(p) > cap for p in parts):
+                parts = [self._capped(p, overflow if i == 0 else 0) for i, p in enumerate(parts)]
+            self._overflow = 0
+            self._write(tail)
+            return parts
         lines: list[str] = []
         for i, part in enumerate(text.split("\n")):
             if i:
@@ -93,6 +103,12 @@ class LineAssembler:
             line = line[:cap]
         self._line = line
 
+    def _capped(self, line: str, overflow: int) -> str:
+        extra = overflow + max(0, len(line) - self.max_line_chars)
+        if not extra:
+            return line
+        return f"{line[: self.max_line_chars]} …[runwatch: line cut, {extra} more characters]"
+
     def _finish(self) -> str:
         line = self._line
         if self._overflow:
@@ -114,15 +130,18 @@ class LineRateLimit:
         self.dropped_unreported = 0
 
     def allow(self) -> bool:
+        return self.take(1) == 1
+
+    def take(self, wanted: int) -> int:
+        """How many of `wanted` lines may be stored now; the rest are counted as dropped."""
         now = self._clock()
         self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.per_second)
         self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        self.dropped_total += 1
-        self.dropped_unreported += 1
-        return False
+        granted = min(wanted, int(self._tokens))
+        self._tokens -= granted
+        self.dropped_total += wanted - granted
+        self.dropped_unreported += wanted - granted
+        return granted
 
 
 @dataclass
@@ -217,7 +236,7 @@ class ConsoleCapture:
             for stream in self._streams:
                 tail = stream.assembler.flush()
                 if tail is not None:
-                    self._emit(stream.name, tail)
+                    self._emit(stream.name, [tail])
             self._report_dropped()
             if thread is None or not thread.is_alive():
                 self._close_fds()  # else the pass-through reader closes them at its end
@@ -303,27 +322,33 @@ class ConsoleCapture:
         if not storing:
             return True
         self.stats.bytes += len(data)
-        for line in stream.assembler.feed(data):
-            self._emit(stream.name, line)
+        lines = stream.assembler.feed(data)
+        if lines:
+            self._emit(stream.name, lines)
         return True
 
-    def _emit(self, stream: str, line: str) -> None:
-        if not self._limit.allow():
-            return
-        self._report_dropped()
-        self.stats.lines += 1
-        self._sink(stream, line, self._clock())
+    def _emit(self, stream: str, lines: list[str]) -> None:
+        granted = self._limit.take(len(lines))
+        if granted:
+            # the drop marker goes where the gap was: before the first line stored after it
+            self._report_dropped(keep=len(lines) - granted)
+            self.stats.lines += granted
+            self._sink(stream, lines[:granted], self._clock())
 
-    def _report_dropped(self) -> None:
+    def _report_dropped(self, keep: int = 0) -> None:
+        """A marker for the lines dropped so far, except the `keep` newest (dropped after the
+        lines about to be stored, so reported by the next marker)."""
         limit = self._limit
-        if limit.dropped_unreported:
-            count, limit.dropped_unreported = limit.dropped_unreported, 0
+        count = limit.dropped_unreported - keep
+        if count > 0:
+            limit.dropped_unreported = keep
             self.stats.dropped += count
             self._sink(
                 MARKER_STREAM,
-                f"[runwatch] {count} lines dropped (over {limit.per_second:g} lines/s)",
+                [f"[runwatch] {count} lines dropped (over {limit.per_second:g} lines/s)"],
                 self._clock(),
             )
+
 
 
 def _pty_for(terminal_fd: int) -> tuple[int, int]:

@@ -10,7 +10,8 @@ NaN and ±Inf are left out of the bins and counted in `nonfinite`.
 
 - numpy arrays go through `numpy.histogram` (numpy is imported only when one is passed: it is
   not an agent dependency);
-- torch tensors are binned on their own device in float64 (`bucketize` against the same edges
+- torch CPU tensors are viewed as numpy arrays (no copy) and binned by numpy;
+- other torch tensors (CUDA, MPS...) are binned on their own device in float64 (`bucketize` against the same edges
   numpy would use, `index_add_` into the counts) and come to the host as one small tensor: the
   single device sync the call needs, however many elements the tensor has;
 - lists and tuples are binned in Python (`bisect` on the edges).
@@ -96,6 +97,8 @@ def _as_list(values: Any) -> list[Any]:
 def _bin(values: Any, bins: int) -> _Binned:
     module = type(values).__module__
     if module.startswith("torch") and hasattr(values, "detach"):
+        if values.device.type == "cpu" and not values.requires_grad and not values.is_complex():
+            return _bin_numpy(values.numpy(), bins)  # zero-copy; numpy's binning is faster on CPU
         return _bin_torch(values, bins)
     if module.startswith("numpy"):
         return _bin_numpy(values, bins)

@@ -71,6 +71,23 @@ class RowBuffer(Generic[T]):
             self._bytes += size
             return True
 
+    def extend(self, rows: list[T]) -> int:
+        """Append in order until full; returns how many were taken (the rest are counted)."""
+        sizes = list(map(self._size_of, rows))
+        with self._lock:
+            room = self.max_rows - len(self._rows)
+            taken = 0
+            total = self._bytes
+            for size in sizes[: max(0, room)]:
+                if total + size > self.max_bytes:
+                    break
+                total += size
+                taken += 1
+            self._rows.extend(rows[:taken])
+            self._bytes = total
+            self.dropped += len(rows) - taken
+        return taken
+
     def take(self) -> list[T]:
         with self._lock:
             rows, self._rows, self._bytes = self._rows, [], 0

@@ -170,7 +170,7 @@ class Run:
         self._console: ConsoleCapture | None = None
         if capture_output:
             self._console = ConsoleCapture(
-                self._log_line, max_line_chars=console_max_line_chars,
+                self._log_lines, max_line_chars=console_max_line_chars,
                 max_lines_per_sec=console_max_lines_per_sec, burst_lines=console_burst_lines,
                 name=f"runwatch-console-{self.identity.run_id}",
             )
@@ -263,8 +263,7 @@ class Run:
             self._refused()
             return
         now = time.time()
-        for line in str(text).splitlines() or [""]:
-            self._log_line(stream, line, now)
+        self._log_lines(stream, str(text).splitlines() or [""], now)
 
     def update_config(self, config: Mapping[str, Any]) -> None:
         """Merge `config` into the run's config and store the new runs row."""
@@ -355,10 +354,11 @@ class Run:
             self._sampler.forget_after_fork()
         self._warnings = OncePerKey(stacklevel=4)
 
-    def _log_line(self, stream: str, line: str, now: float) -> None:
-        """From the console reader thread: one captured line."""
+    def _log_lines(self, stream: str, lines: list[str], now: float) -> None:
+        """From the console reader thread (or log_text): captured lines, in order."""
         step = max(0, self._buffer.next_step - 1)
-        self._pipeline.rich.logs.append(LogRow(now, stream, next(self._line_seq), step, line))
+        seq = self._line_seq
+        self._pipeline.rich.logs.extend([LogRow(now, stream, next(seq), step, line) for line in lines])
 
     def _refused(self) -> None:
         if os.getpid() != self._pid:
