@@ -145,6 +145,28 @@ def test_logs_search_finds_a_line_across_runs_and_jumps_to_its_context(
     assert page.locator("[data-testid=logs-run]").input_value() == runs["conv-b"].run_id
 
 
+def test_a_charts_logs_button_opens_the_lines_around_the_hovered_step(
+    page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
+) -> None:
+    open_tab(page, backend, "training")
+    card = page.locator('[data-testid=metric-card][data-metric="train/loss"]')
+    card.wait_for(timeout=20_000)
+    plot = card.locator(".rw-plot").bounding_box()
+    assert plot is not None
+    page.mouse.move(plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2)
+    page.mouse.move(plot["x"] + plot["width"] / 2 + 2, plot["y"] + plot["height"] / 2)
+    card.locator("[data-testid=card-logs]").click()
+    around = page.locator("[data-testid=logs-around]")
+    around.wait_for(timeout=10_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=logs-around]').value !== ''")
+    step = int(around.input_value())
+    assert 5 < step < 35  # the middle of a 40-step chart
+    highlighted = page.locator("[data-testid=logs-lines] li.bg-accent-soft")
+    highlighted.first.wait_for(timeout=10_000)
+    assert f"step {step:3d}" in highlighted.first.inner_text()
+    page.screenshot(path=str(screenshots / "logs-around-step.png"))
+
+
 def test_media_card_shows_each_runs_images_at_the_step(
     page: Page, backend: BackendProcess, runs: dict[str, Run], screenshots: Path
 ) -> None:

@@ -79,6 +79,7 @@ export interface LogQuery {
   grep?: string | undefined;
   after?: string | undefined;
   aroundStep?: number | undefined;
+  aroundTime?: number | undefined;
   limit?: number | undefined;
 }
 
@@ -88,6 +89,7 @@ export function fetchLogs(runId: string, query: LogQuery, signal?: AbortSignal):
   if (query.grep) q.set("grep", query.grep);
   if (query.after) q.set("after", query.after);
   if (query.aroundStep !== undefined) q.set("around_step", String(Math.max(0, Math.round(query.aroundStep))));
+  else if (query.aroundTime !== undefined) q.set("around_time", String(Math.max(0, Math.round(query.aroundTime))));
   q.set("limit", String(query.limit ?? 500));
   return getJson<LogsAnswer>(`logs/${run(runId)}?${q.toString()}`, signal);
 }

@@ -100,6 +100,7 @@ export class ChartController {
   private tooltip: Tooltip | null = null;
   private resize: ResizeObserver | null = null;
   private hovering = false;
+  private lastCursor: { x: number; mode: XMode } | null = null;
   private theme: ChartTheme | null = null;
   private panStart: { x: number; range: XRange } | null = null;
   private decimation = new DecimationCache();
@@ -380,7 +381,15 @@ export class ChartController {
     return u;
   }
 
+  /** The x (a step, or epoch ms on a time axis) the pointer was last over, for "logs here". */
+  lastCursorX(): { x: number; mode: XMode } | null {
+    return this.lastCursor;
+  }
+
   private onCursor(u: uPlot): void {
+    if (this.hovering && u.cursor.left !== undefined && u.cursor.left >= 0) {
+      this.lastCursor = { x: u.posToVal(u.cursor.left, "x"), mode: this.xMode };
+    }
     if (!this.hovering || !this.tooltip || !this.data || !this.card) return;
     this.tooltip.show(u, this.lines, this.data, this.xMode, this.card.unitKind, this.card.unit);
   }

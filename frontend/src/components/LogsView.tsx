@@ -25,6 +25,7 @@ export function LogsView() {
   const [rank, setRank] = useState<number | undefined>(undefined);
   const [grep, setGrep] = useState("");
   const [aroundStep, setAroundStep] = useState<number | null>(null);
+  const [aroundTime, setAroundTime] = useState<number | null>(null);
   const [lines, setLines] = useState<LogLine[] | null>(null);
   const [ranks, setRanks] = useState<string[]>([]);
   const [query, setQuery] = useState("");
@@ -39,6 +40,7 @@ export function LogsView() {
     if (target) {
       setRunId(target.runId);
       setAroundStep(target.step);
+      setAroundTime(target.step === null ? (target.time ?? null) : null);
     }
   }, [target]);
 
@@ -48,10 +50,10 @@ export function LogsView() {
     let cursor: string | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     setLines(null);
-    const live = aroundStep === null;
+    const live = aroundStep === null && aroundTime === null;
     const load = async () => {
       try {
-        const answer = await fetchLogs(current, { rank, grep: grep || undefined, aroundStep: aroundStep ?? undefined, limit: live ? 1000 : 400 }, abort.signal);
+        const answer = await fetchLogs(current, { rank, grep: grep || undefined, aroundStep: aroundStep ?? undefined, aroundTime: aroundTime ?? undefined, limit: live ? 1000 : 400 }, abort.signal);
         cursor = answer.cursor;
         setLines(answer.lines);
       } catch {
@@ -74,7 +76,7 @@ export function LogsView() {
       abort.abort();
       clearTimeout(timer);
     };
-  }, [current, rank, grep, aroundStep]);
+  }, [current, rank, grep, aroundStep, aroundTime]);
 
   useEffect(() => {
     if (!lines) return;
@@ -88,12 +90,12 @@ export function LogsView() {
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el || !lines) return;
-    if (aroundStep !== null) {
+    if (aroundStep !== null || aroundTime !== null) {
       el.querySelector<HTMLElement>(".bg-accent-soft")?.scrollIntoView({ block: "center" });
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
-  }, [lines, aroundStep]);
+  }, [lines, aroundStep, aroundTime]);
 
   const search = (text: string) => {
     setQuery(text);
@@ -116,6 +118,7 @@ export function LogsView() {
           onChange={(e) => {
             setRunId(e.target.value);
             setAroundStep(null);
+            setAroundTime(null);
             setRanks([]);
           }}
           className="h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem]"
@@ -157,16 +160,22 @@ export function LogsView() {
             aria-label="Around step"
             data-testid="logs-around"
             value={aroundStep ?? ""}
-            onChange={(e) => setAroundStep(e.target.value === "" ? null : Math.max(0, Number(e.target.value)))}
+            onChange={(e) => {
+              setAroundTime(null);
+              setAroundStep(e.target.value === "" ? null : Math.max(0, Number(e.target.value)));
+            }}
             className="w-24 h-8 rounded-lg border border-line bg-card px-2 text-[0.8125rem] text-fg"
           />
         </label>
-        {aroundStep === null ? (
+        {aroundStep === null && aroundTime === null ? (
           <span className="flex items-center gap-1.5 text-xs text-[var(--rw-ok)]" data-testid="logs-live">
             <span className="h-2 w-2 animate-pulse rounded-full bg-[var(--rw-ok)]" /> live
           </span>
         ) : (
-          <button type="button" className="rounded-lg bg-accent-soft px-2 py-1 text-xs font-semibold text-accent" onClick={() => setAroundStep(null)}>
+          <button type="button" className="rounded-lg bg-accent-soft px-2 py-1 text-xs font-semibold text-accent" onClick={() => {
+              setAroundStep(null);
+              setAroundTime(null);
+            }}>
             Back to live tail
           </button>
         )}
@@ -202,6 +211,7 @@ export function LogsView() {
               runName={name}
               onPick={(line) => {
                 setRunId(line.run_id);
+                setAroundTime(null);
                 setAroundStep(line.step);
               }}
             />
@@ -221,7 +231,7 @@ export function LogsView() {
           <p className="px-3 text-sm text-muted">Loading…</p>
         ) : lines.length === 0 ? (
           <p className="px-3 text-sm text-muted" data-testid="logs-empty">
-            No console lines {aroundStep !== null ? `around step ${aroundStep}` : "yet"}. A Run captures stdout and stderr by default.
+            No console lines {aroundStep !== null ? `around step ${aroundStep}` : aroundTime !== null ? "around that time" : "yet"}. A Run captures stdout and stderr by default.
           </p>
         ) : (
           <LogLines lines={lines} showRank={rank === undefined && (uniqueRanks > 1 || ranks.length > 1)} highlightStep={aroundStep} />

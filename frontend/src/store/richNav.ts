@@ -7,6 +7,8 @@ import { createStore } from "zustand/vanilla";
 export interface LogsTarget {
   runId: string;
   step: number | null;
+  /** epoch ms, when the chart's x axis is time */
+  time?: number | null;
 }
 
 export interface RichNavState {
@@ -15,6 +17,6 @@ export interface RichNavState {
 
 export const richNav = createStore<RichNavState>(() => ({ logsTarget: null }));
 
-export function showLogsAround(runId: string, step: number | null): void {
-  richNav.setState({ logsTarget: { runId, step } });
+export function showLogsAround(runId: string, step: number | null, time: number | null = null): void {
+  richNav.setState({ logsTarget: { runId, step, time } });
 }
