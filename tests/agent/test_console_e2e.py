@@ -159,3 +159,49 @@ def test_a_very_long_line_is_cut_with_a_marker(
     assert result.stdout == b"x" * 50_000 + b"\n"
     ((stream, line),) = lines(clickhouse_server, database, run_id)
     assert line == "x" * 1000 + " …[runwatch: line cut, 49000 more characters]"
+
+
+TTY = """
+print("isatty", sys.stdout.isatty(), sys.stderr.isatty(), flush=True)
+print("\\x1b[1mbold\\x1b[0m", flush=True)
+for i in range(3):
+    sys.stderr.write(f"\\r{i}/3")
+    sys.stderr.flush()
+sys.stderr.write("\\n")
+run.finish()
+"""
+
+
+def _under_a_terminal(server: EmbeddedClickHouse, database: str, tmp_path: Path, capture: bool) -> tuple[str, bytes]:
+    import pty
+
+    run_id = f"console-{uuid.uuid4().hex[:8]}"
+    script = PRELUDE.format(run_id=run_id, host=server.host, port=server.port, database=database,
+                            spool=str(tmp_path / "spool"), capture=capture, extra={}) + TTY
+    master, slave = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdin=subprocess.DEVNULL,
+                             stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert child.wait(60) == 0, seen
+    os.close(master)
+    return run_id, seen
+
+
+def test_under_a_terminal_the_script_still_sees_a_tty_and_the_output_is_unchanged(
+    clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Path
+) -> None:
+    run_id, captured = _under_a_terminal(clickhouse_server, database, tmp_path, capture=True)
+    _, plain = _under_a_terminal(clickhouse_server, database, tmp_path, capture=False)
+    assert captured == plain
+    assert b"isatty True True" in captured
+    assert lines(clickhouse_server, database, run_id) == [
+        ("stdout", "isatty True True"), ("stdout", "\x1b[1mbold\x1b[0m"), ("stderr", "2/3")]

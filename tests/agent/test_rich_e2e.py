@@ -97,7 +97,7 @@ def test_histogram_with_implicit_steps_takes_the_calls_step(
     assert rows == [(1, 3), (2, 3)]
 
 
-def test_histogram_when_server_down_then_spooled_replayed_and_stored_once(
+def test_histograms_lines_and_images_when_server_down_then_spooled_replayed_and_stored_once(
     isolated_clickhouse_server: EmbeddedClickHouse, tmp_path: Path
 ) -> None:
     server = isolated_clickhouse_server
@@ -111,8 +111,9 @@ def test_histogram_when_server_down_then_spooled_replayed_and_stored_once(
     assert run.flush(30)
     server.stop()
     down = Histogram(np.linspace(-1, 1, 1001), bins=10)
-    run.log({"h": down}, step=1)
-    assert wait_until(lambda: run.stats["spooled_points"] >= 1, timeout=30)
+    run.log({"h": down, "img": Image(np.zeros((4, 4), dtype=np.uint8))}, step=1)
+    run.log_text("\n".join(f"line {i}" for i in range(100)))  # the console capture's path
+    assert wait_until(lambda: run.stats["spooled_points"] >= 102, timeout=30)
     server.start()
     assert wait_until(lambda: run.stats["replayed_points"] >= 1, timeout=60)
     assert run.flush(60)
@@ -121,6 +122,11 @@ def test_histogram_when_server_down_then_spooled_replayed_and_stored_once(
                   "WHERE run_id = {r:String} ORDER BY step", run.run_id)
     assert [r[0] for r in rows] == [0, 1]
     assert rows[1][1:] == (down.counts, down.edges)
+    lines = stored(server, "rich_faults", "SELECT line FROM run_logs WHERE run_id = {r:String} "
+                   "ORDER BY seq", run.run_id)
+    assert [line for (line,) in lines] == [f"line {i}" for i in range(100)]
+    assert stored(server, "rich_faults", "SELECT count() FROM media WHERE run_id = {r:String}",
+                  run.run_id) == [(1,)]
 
 
 def test_images_round_trip_byte_exact_and_over_the_cap_are_refused_with_a_warning(
