@@ -199,3 +199,21 @@ def test_screenshots_of_the_new_tabs_at_laptop_1080p_and_4k(
             page.screenshot(path=str(screenshots / f"{tab}-{size[0]}x{size[1]}-{scheme}.png"))
     finally:
         context.close()
+
+
+def test_distribution_cards_follow_new_steps_live(
+    page: Page, backend: BackendProcess, runs: dict[str, Run]
+) -> None:
+    open_tab(page, backend, "distributions")
+    selector = (f'[data-testid=distribution-card][data-run="{runs["conv-a"].run_id}"] '
+                "[data-testid=distribution-step]")
+    step = page.locator(selector)
+    step.wait_for(timeout=20_000)
+    before = int(step.inner_text().split()[1])
+    runs["conv-a"].log({"grad/layer1": Histogram(np.linspace(-5, 5, 1000))}, step=before + 1)
+    assert runs["conv-a"].flush(30)
+    page.wait_for_function(
+        "([sel, want]) => document.querySelector(sel)?.textContent === want",
+        arg=[selector, f"step {before + 1}"],
+        timeout=8_000,
+    )
