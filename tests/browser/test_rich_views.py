@@ -16,7 +16,7 @@ import pytest
 
 from runwatch import Histogram, Image
 
-from .pages import open_dashboard
+from .pages import open_dashboard, wait_card
 from .stack import open_run
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def test_a_charts_logs_button_opens_the_lines_around_the_hovered_step(
 ) -> None:
     open_tab(page, backend, "training")
     card = page.locator('[data-testid=metric-card][data-metric="train/loss"]')
-    card.wait_for(timeout=20_000)
+    wait_card(page, "train/loss", "Number(d.lastStep) >= 39")
     plot = card.locator(".rw-plot").bounding_box()
     assert plot is not None
     page.mouse.move(plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2)
@@ -164,6 +164,8 @@ def test_a_charts_logs_button_opens_the_lines_around_the_hovered_step(
     highlighted = page.locator("[data-testid=logs-lines] li.bg-accent-soft")
     highlighted.first.wait_for(timeout=10_000)
     assert f"step {step:3d}" in highlighted.first.inner_text()
+    # the run of the line pointed at (not the step-0-only "printer" run)
+    assert page.locator("[data-testid=logs-run]").input_value() in {r.run_id for r in runs.values()}
     page.screenshot(path=str(screenshots / "logs-around-step.png"))
 
 

@@ -69,9 +69,10 @@ export const MetricCard = memo(function MetricCard({ card, height }: { card: Car
           data-testid="card-logs"
           onClick={() => {
             const { selection } = store.getState();
-            const runId = [...card.runIds].find((id) => isRunSelected(selection, id));
-            if (runId === undefined) return;
             const at = controllerRef.current?.lastCursorX() ?? null;
+            // the run of the line pointed at, else the card's first selected run
+            const runId = at?.runId ?? [...card.runIds].find((id) => isRunSelected(selection, id));
+            if (runId === undefined) return;
             if (at?.mode === "time") showLogsAround(runId, null, at.x);
             else showLogsAround(runId, at ? Math.max(0, Math.round(at.x)) : null);
           }}
