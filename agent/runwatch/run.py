@@ -331,6 +331,10 @@ class Run:
             "pending_points": self._writer.pending_points(),
             "spool_points": spool.points if spool is not None else 0,
             "insert_failures": writer.failures,
+            "console_lines": self._console.stats.lines if self._console is not None else 0,
+            "console_lines_dropped": self._console.stats.dropped if self._console is not None else 0,
+            "rows_dropped": self._pipeline.rich.dropped,  # histogram/line/image rows, buffer full
+            "images_refused": self._pipeline.rich.refused_images,
         }
 
     def __repr__(self) -> str:

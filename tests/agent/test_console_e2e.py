@@ -205,3 +205,18 @@ def test_under_a_terminal_the_script_still_sees_a_tty_and_the_output_is_unchange
     assert b"isatty True True" in captured
     assert lines(clickhouse_server, database, run_id) == [
         ("stdout", "isatty True True"), ("stdout", "\x1b[1mbold\x1b[0m"), ("stderr", "2/3")]
+
+
+def test_a_script_that_never_calls_finish_is_captured_to_its_last_line_at_exit(
+    clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Path
+) -> None:
+    run_id, result = run_script(clickhouse_server, database, tmp_path, """
+        import atexit
+        # registered after the run's own exit hook, so it runs before it (atexit is LIFO)
+        atexit.register(lambda: os.write(1, b"from an exit hook\\n"))
+        print("last words", flush=True)
+        print("stats", run.stats["console_lines"] >= 0, flush=True)
+    """)
+    assert result.stdout == b"last words\nstats True\nfrom an exit hook\n"
+    assert lines(clickhouse_server, database, run_id) == [
+        ("stdout", "last words"), ("stdout", "stats True"), ("stdout", "from an exit hook")]
