@@ -200,6 +200,8 @@ def test_logs_prints_the_tail_greps_and_follows_new_lines(
     assert runwatch("logs", run.run_id, env=migrated_env).stdout.splitlines() == [
         "epoch 1 done", "CUDA out of memory", "epoch 2 done"]
     assert runwatch("logs", run.run_id, "--grep", "epoch", "-n", "1", env=migrated_env).stdout == "epoch 2 done\n"
+    unknown = runwatch("logs", "no-such-run", env=migrated_env)
+    assert unknown.returncode == 1 and "no run 'no-such-run'" in unknown.stderr
     follow = subprocess.Popen([sys.executable, "-m", "runwatch", "logs", run.run_id, "--follow",
                                "--interval", "0.1"], env=migrated_env, cwd=REPO_ROOT,
                               stdout=subprocess.PIPE, text=True)

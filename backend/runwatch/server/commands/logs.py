@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from runwatch.server.query import rich_queries as queries
-from runwatch.server.query.queries import Query
+from runwatch.server.query.queries import Query, run_exists
 from runwatch.server.query.rich_queries import LogFilter
 
 
@@ -37,6 +37,9 @@ def run_logs(args: argparse.Namespace) -> int:
     where = LogFilter(rank=args.rank, grep=args.grep or None)
     tail = queries.log_tail(args.run_id, where, max(1, args.lines))
     rows = list(reversed(_query(client, tail).result_rows))
+    if not rows and not _query(client, run_exists(args.run_id)).result_rows[0][0]:
+        print(f"runwatch logs: no run {args.run_id!r} in this database", file=sys.stderr)
+        return 1
     ranks = args.rank is None and len({(r[2], r[3]) for r in rows}) > 1
     for row in rows:
         print(format_line(row, ranks))
