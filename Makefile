@@ -58,6 +58,7 @@ test-frontend: frontend
 bench: setup
 	$(BIN)/python tests/benchmarks/bench_schema.py
 	$(BIN)/python tests/benchmarks/bench_agent.py
+	$(BIN)/python tests/benchmarks/bench_histograms.py
 	$(BIN)/python tests/benchmarks/bench_backend.py
 	$(BIN)/python tests/benchmarks/bench_browser.py
 

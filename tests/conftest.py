@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.clickhouse import EmbeddedClickHouse
+
+# A Run captures fds 1 and 2 by default; under pytest that would tee pytest's own capture
+# files. Tests that check the capture ask for it with capture_output=True (an explicit
+# argument beats the environment) or clear this in the scripts they start.
+os.environ.setdefault("RUNWATCH_CAPTURE_OUTPUT", "0")
 
 
 @pytest.fixture(scope="session")

@@ -209,3 +209,32 @@ def test_sql_against_a_wrong_port_prints_one_line_and_no_library_warnings(env_fo
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr
     assert "WARNING" not in result.stderr
+
+def test_logs_prints_the_tail_greps_and_follows_new_lines(
+    migrated_env: dict[str, str], clickhouse_server: EmbeddedClickHouse, tmp_path: Path
+) -> None:
+    from runwatch import Run
+
+    run = Run(project="cli", host="127.0.0.1", port=clickhouse_server.port,
+              database=migrated_env["CH_DATABASE"], environ={}, spool_dir=tmp_path,
+              system_metrics=False, capture_output=False, flush_interval=0.05)
+    run.log_text("epoch 1 done\nCUDA out of memory\nepoch 2 done")
+    assert run.flush(30)
+    assert runwatch("logs", run.run_id, env=migrated_env).stdout.splitlines() == [
+        "epoch 1 done", "CUDA out of memory", "epoch 2 done"]
+    assert runwatch("logs", run.run_id, "--grep", "epoch", "-n", "1", env=migrated_env).stdout == "epoch 2 done\n"
+    unknown = runwatch("logs", "no-such-run", env=migrated_env)
+    assert unknown.returncode == 1 and "no run 'no-such-run'" in unknown.stderr
+    follow = subprocess.Popen([sys.executable, "-m", "runwatch", "logs", run.run_id, "--follow",
+                               "--interval", "0.1"], env=migrated_env, cwd=REPO_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert follow.stdout is not None
+        assert [follow.stdout.readline() for _ in range(3)][-1] == "epoch 2 done\n"
+        run.log_text("epoch 3 done")
+        assert run.flush(30)
+        assert follow.stdout.readline() == "epoch 3 done\n"
+    finally:
+        follow.kill()
+        follow.wait(10)
+        run.finish()

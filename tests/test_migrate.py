@@ -15,6 +15,7 @@ from tests.support.clickhouse import EmbeddedClickHouse
 SCHEMA_TABLES = {
     "metric_points", "runs", "run_stats", "run_stats_mv",
     "metric_rollup_1m", "metric_rollup_1m_mv", "schema_migrations", "saved_queries",
+    "histograms", "run_logs", "media",
 }
 
 

@@ -46,5 +46,7 @@ def test_readme_query_runs_against_demo_data(
     first_line = query.split("\n")[0]
     if first_line.startswith(("SELECT run_id, metric, argMax", "SELECT run_id, argMax(value, step)",
                               "SELECT r.run_id, r.name, JSONExtractFloat", "SELECT run_id, step, event_time",
-                              "SELECT name, formatReadableSize", "SELECT host, device, minute")):
+                              "SELECT name, formatReadableSize", "SELECT host, device, minute",
+                              "SELECT run_id, step, count, min", "SELECT run_id, host, rank, event_time",
+                              "SELECT run_id, host, rank, countIf", "SELECT run_id, key, step")):
         assert rows, f"no rows from: {first_line}"

@@ -22,7 +22,9 @@ from pkgutil import extend_path
 __path__ = extend_path(__path__, __name__)
 
 from runwatch.current import current, finish, init, log  # noqa: E402
+from runwatch.histogram import Histogram  # noqa: E402
+from runwatch.media import Image  # noqa: E402
 from runwatch.run import Run  # noqa: E402
 from runwatch.values import MetricWarning  # noqa: E402
 
-__all__ = ["MetricWarning", "Run", "current", "finish", "init", "log"]
+__all__ = ["Histogram", "Image", "MetricWarning", "Run", "current", "finish", "init", "log"]

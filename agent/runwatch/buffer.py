@@ -25,12 +25,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import index as as_index
-from typing import Any
+from typing import Any, Protocol
 
 from runwatch.registry import MetricRegistry
 from runwatch.values import OncePerKey, coerce_value, name_problem, value_problem
 
 MAX_STEP = (1 << 64) - 1
+
+
+class RichSink(Protocol):
+    def accepts(self, value: Any) -> bool: ...
+
+    def add(self, name: str, value: Any, step: int) -> None: ...
 
 
 @dataclass(slots=True)
@@ -71,6 +77,8 @@ class PointBuffer:
         self._sealed_points = 0
         self._next_step = 0
         self.dropped = 0  # points dropped because the buffer was full
+        # Where values that are not numbers but Histograms or Images go (rows.RichRows).
+        self.rich: RichSink | None = None
 
     # -- the hot path -------------------------------------------------------------------
 
@@ -113,12 +121,18 @@ class PointBuffer:
         names: list[str] = []
         values: list[float] = []
         ids: list[int] = []
+        rich = self.rich
+        deferred: list[tuple[str, Any]] = []
         for key, raw in data.items():
             problem = name_problem(key)
             if problem is not None:
                 warn(key, problem)
                 continue
             value = coerce_value(raw)
+            if value is None and rich is not None and rich.accepts(raw):
+                deferred.append((key, raw))
+                cacheable = False  # a histogram call always comes through here
+                continue
             if value is None:
                 warn(key, value_problem(raw))
                 cacheable = False  # this key must go through here again next time
@@ -130,6 +144,14 @@ class PointBuffer:
             names.append(key)
             values.append(value)
             ids.append(metric)
+        if deferred:
+            assert rich is not None
+            with self._lock:  # the call's scalars and histograms share one step
+                step = self._next_step if step is None else step
+                if not ids:
+                    self._next_step = max(self._next_step, step + 1)
+            for key, raw in deferred:
+                rich.add(key, raw, step)
         if not ids:
             if step is not None:
                 with self._lock:

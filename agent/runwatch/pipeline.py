@@ -25,7 +25,19 @@ from runwatch.encode import (
     RunRow,
     encode_run_rows,
 )
+from runwatch.encode_rows import (
+    HISTOGRAM_COLUMNS,
+    HISTOGRAMS,
+    LOG_COLUMNS,
+    MEDIA,
+    MEDIA_COLUMNS,
+    RUN_LOGS,
+    encode_histograms,
+    encode_logs,
+    encode_media,
+)
 from runwatch.registry import MetricRegistry
+from runwatch.rows import RichRows
 from runwatch.spool import Spool
 from runwatch.system.protocol import Sample
 from runwatch.transport import ClickHouseTransport, Transport
@@ -53,6 +65,9 @@ class Tunables:
     async_insert: bool | None = None  # None: async for small batches, plain for large ones
     compression: str | None = None
     insert_timeout: float = 30.0
+    max_image_bytes: int = 2_000_000
+    max_batch_rows: int = 50_000  # histogram / console-line rows per insert at most
+    max_batch_bytes: int = 32 << 20  # image bytes per insert at most
 
 
 class Pipeline:
@@ -77,6 +92,8 @@ class Pipeline:
             on_sealed=self._wake_writer,
             warnings=warnings,
         )
+        self.rich = RichRows(max_image_bytes=tunables.max_image_bytes, warnings=warnings)
+        self.buffer.rich = self.rich
         self.encoder = PointEncoder(
             self.registry, run_id=identity.run_id, host=identity.host, rank=identity.rank
         )
@@ -135,6 +152,33 @@ class Pipeline:
                 group, points = [], 0
         if group:
             batches.append(self._batch(group))
+        return batches + self._rich_batches()
+
+    def _rich_batches(self) -> list[Batch]:
+        """The histograms, console lines and images buffered since the last drain."""
+        ident = self.identity
+        database = self.target.database
+        limit = self.tunables.max_batch_rows
+        batches: list[Batch] = []
+        histograms = self.rich.histograms.take()
+        for i in range(0, len(histograms), limit):
+            part = histograms[i : i + limit]
+            batches.append(Batch(HISTOGRAMS, HISTOGRAM_COLUMNS, encode_histograms(part, run_id=ident.run_id, host=ident.host, rank=ident.rank),
+                                 len(part), database))
+        lines = self.rich.logs.take()
+        for i in range(0, len(lines), limit):
+            part_lines = lines[i : i + limit]
+            batches.append(Batch(RUN_LOGS, LOG_COLUMNS, encode_logs(part_lines, run_id=ident.run_id, host=ident.host, rank=ident.rank),
+                                 len(part_lines), database))
+        media = self.rich.media.take()
+        start = size = 0
+        for i, row in enumerate(media):
+            size += row.image.size
+            if size >= self.tunables.max_batch_bytes or i == len(media) - 1:
+                part_media = media[start : i + 1]
+                batches.append(Batch(MEDIA, MEDIA_COLUMNS, encode_media(part_media, run_id=ident.run_id, host=ident.host, rank=ident.rank),
+                                     len(part_media), database))
+                start, size = i + 1, 0
         return batches
 
     def _batch(self, chunks: list[Chunk]) -> Batch:
@@ -157,7 +201,7 @@ class Pipeline:
 
     @property
     def dropped_points(self) -> int:
-        return self.buffer.dropped + self.writer.stats.dropped_points
+        return self.buffer.dropped + self.rich.dropped + self.writer.stats.dropped_points
 
     def _report_counters(self) -> None:
         counters = (self.dropped_points, self.writer.stats.spooled_points)
@@ -175,5 +219,6 @@ class Pipeline:
     def forget_after_fork(self) -> None:
         self.registry.reset_after_fork()
         self.buffer.reset_after_fork()
+        self.rich.reset_after_fork()
         self.writer.forget_after_fork()
         self.spool = None

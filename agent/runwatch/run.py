@@ -15,12 +15,14 @@ LOCAL_RANK, RUNWATCH_RUN_ID, RUNWATCH_SPOOL_DIR), else defaults. Nothing below r
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -28,8 +30,10 @@ from typing import Any
 
 from runwatch import lifecycle
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
+from runwatch.console import ConsoleCapture
 from runwatch.metadata import RunMetadata
 from runwatch.pipeline import Pipeline, Tunables
+from runwatch.rows import LogRow
 from runwatch.system.protocol import Collector
 from runwatch.system.sampler import SystemSampler
 from runwatch.transport import Transport
@@ -38,6 +42,7 @@ from runwatch.values import MetricWarning, OncePerKey
 log = logging.getLogger(__name__)
 
 _STATUSES = ("finished", "failed")
+_OFF = ("0", "false", "no", "off")
 
 
 class Run:
@@ -79,6 +84,11 @@ class Run:
         system_interval: float = 2.0,
         collectors: Sequence[Collector] | None = None,
         exit_timeout: float = 10.0,
+        capture_output: bool | None = None,
+        console_max_lines_per_sec: float = 1_000.0,
+        console_burst_lines: int = 10_000,
+        console_max_line_chars: int = 16_384,
+        max_image_bytes: int = 2_000_000,
         register_run: bool | None = None,
         transport_factory: Callable[[], Transport] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -118,6 +128,7 @@ class Run:
             spool_dir=Path(spool_dir) if spool_dir is not None else default_spool_dir(env),
             spool_max_bytes=spool_max_bytes, spool_after=spool_after, retry_max=retry_max,
             async_insert=async_insert, compression=compression, insert_timeout=insert_timeout,
+            max_image_bytes=max_image_bytes,
         )
         self._pipeline = Pipeline(
             self.identity, self.target, tunables, transport_factory=transport_factory,
@@ -154,9 +165,23 @@ class Run:
                 name=f"runwatch-sampler-{self.identity.run_id}",
             )
 
+        if capture_output is None:
+            capture_output = env.get("RUNWATCH_CAPTURE_OUTPUT", "1").lower() not in _OFF
+        self._console: ConsoleCapture | None = None
+        if capture_output:
+            self._console = ConsoleCapture(
+                self._log_lines, max_line_chars=console_max_line_chars,
+                max_lines_per_sec=console_max_lines_per_sec, burst_lines=console_burst_lines,
+                name=f"runwatch-console-{self.identity.run_id}",
+            )
+        self._line_seq = itertools.count()
+
         if self._register:
             self._pipeline.submit_run_row(self._metadata.row)
         self._pipeline.start()
+        if self._console is not None and not self._console.start():
+            log.info("runwatch: console not captured: %s", "; ".join(self._console.stats.errors))
+            self._console = None
         if self._sampler is not None:
             self._sampler.start()
         lifecycle.track(self)
@@ -182,7 +207,8 @@ class Run:
 
         Without `step`, the call takes the next implicit step (0, 1, 2, ...; an explicit
         `step=s` moves it past s, never back). Values: Python numbers and bools, numpy scalars, 0-d
-        torch tensors; NaN and ±Inf are stored as they are. A key whose name is invalid or
+        torch tensors; NaN and ±Inf are stored as they are. `Histogram(values)` and `Image(...)`
+        (or a list of Images) go to the histograms and media tables at the same step. A key whose name is invalid or
         whose value is not a number is skipped, with one MetricWarning per key.
         """
         if not self._accepting:
@@ -233,6 +259,15 @@ class Run:
         except Exception as exc:
             self._warnings.warn("<log_checkpoint>", f"could not record checkpoint: {exc!r}")
 
+    def log_text(self, text: str, stream: str = "log") -> None:
+        """Store each line of `text` in run_logs as if the process had printed it (without
+        printing it): for code that has its own logger, or a process without a console."""
+        if not self._accepting:
+            self._refused()
+            return
+        now = time.time()
+        self._log_lines(stream, str(text).splitlines() or [""], now)
+
     def update_config(self, config: Mapping[str, Any]) -> None:
         """Merge `config` into the run's config and store the new runs row."""
         self.config.update(config)
@@ -264,6 +299,8 @@ class Run:
         self.status = status
         if self._sampler is not None:
             self._sampler.stop(timeout=5.0)
+        if self._console is not None:
+            self._console.stop(timeout=min(2.0, timeout if timeout is not None else 2.0))
         if self._register:
             self._pipeline.submit_run_row(self._metadata.finished(status))
         self._writer.stop(timeout)
@@ -297,6 +334,10 @@ class Run:
             "pending_points": self._writer.pending_points(),
             "spool_points": spool.points if spool is not None else 0,
             "insert_failures": writer.failures,
+            "console_lines": self._console.stats.lines if self._console is not None else 0,
+            "console_lines_dropped": self._console.stats.dropped if self._console is not None else 0,
+            "rows_dropped": self._pipeline.rich.dropped,  # histogram/line/image rows, buffer full
+            "images_refused": self._pipeline.rich.refused_images,
         }
 
     def __repr__(self) -> str:
@@ -313,9 +354,18 @@ class Run:
         self._accepting = False
         self._finish_lock = threading.Lock()
         self._pipeline.forget_after_fork()
+        if self._console is not None:
+            self._console.forget_after_fork()
+            self._console = None
         if self._sampler is not None:
             self._sampler.forget_after_fork()
         self._warnings = OncePerKey(stacklevel=4)
+
+    def _log_lines(self, stream: str, lines: list[str], now: float) -> None:
+        """From the console reader thread (or log_text): captured lines, in order."""
+        step = max(0, self._buffer.next_step - 1)
+        seq = self._line_seq
+        self._pipeline.rich.logs.extend([LogRow(now, stream, next(seq), step, line) for line in lines])
 
     def _refused(self) -> None:
         if os.getpid() != self._pid:

@@ -3,11 +3,15 @@ import { useShallow } from "zustand/react/shallow";
 
 import { useRoute } from "./app/hashRoute";
 import { useApp, useServices } from "./app/services";
-import { CHECKPOINTS_TAB_ID, PROGRESS_TAB } from "./core/tabs";
+import { CHECKPOINTS_TAB_ID, DISTRIBUTIONS_TAB, LOGS_TAB, MEDIA_TAB, PROGRESS_TAB } from "./core/tabs";
+import { richNav } from "./store/richNav";
 import { setTab } from "./store/actions";
 import { cardIndexOf } from "./store/selectors";
 import { CardGrid } from "./components/CardGrid";
 import { CheckpointsTable } from "./components/CheckpointsTable";
+import { DistributionsView } from "./components/DistributionsView";
+import { LogsView } from "./components/LogsView";
+import { MediaView } from "./components/MediaView";
 import { Header } from "./components/Header";
 import { KioskHeader, useKioskRotation } from "./components/Kiosk";
 import { KioskBoard } from "./components/KioskBoard";
@@ -45,11 +49,13 @@ function Waiting() {
   );
 }
 
+const TABLE_VIEWS = new Set([DISTRIBUTIONS_TAB.id, MEDIA_TAB.id, LOGS_TAB.id]);
+
 function TabContent({ tab, title }: { tab: string; title: string }) {
   const kiosk = useApp((s) => s.kiosk);
   const noneSelected = useApp((s) => s.selection.mode === "include" && s.selection.ids.length === 0);
   const hasCards = useApp((s) => (cardIndexOf(s).byTab.get(tab) ?? []).length > 0);
-  const charts = tab !== PROGRESS_TAB.id && hasCards;
+  const charts = tab !== PROGRESS_TAB.id && !TABLE_VIEWS.has(tab) && hasCards;
   return (
     <>
       {!kiosk && <Toolbar title={title} charts={charts && !noneSelected} />}
@@ -61,6 +67,12 @@ function TabContent({ tab, title }: { tab: string; title: string }) {
         <SqlPanels />
       ) : tab === PROGRESS_TAB.id ? (
         <ProgressView />
+      ) : tab === DISTRIBUTIONS_TAB.id ? (
+        <DistributionsView />
+      ) : tab === MEDIA_TAB.id ? (
+        <MediaView />
+      ) : tab === LOGS_TAB.id ? (
+        <LogsView />
       ) : tab === CHECKPOINTS_TAB_ID ? (
         <div className="flex flex-col gap-6">
           <CheckpointsTable />
@@ -80,6 +92,10 @@ export function App() {
     useShallow((s) => ({ tab: s.tab, kiosk: s.kiosk, hasRuns: s.runOrder.length > 0, board: s.kiosk && s.kioskView === "board" })),
   );
   useKioskRotation();
+  // "logs around this step" (a distribution card) opens the Logs tab.
+  useEffect(() => richNav.subscribe((s, prev) => {
+    if (s.logsTarget !== prev.logsTarget) setTab(store, LOGS_TAB.id);
+  }), [store]);
   const known = tabs.find((t) => t.id === tab);
   useEffect(() => {
     if (!known && tabs[0]) setTab(store, tabs[0].id);

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runwatch.histogram import Histogram
+from runwatch.media import Image
 from runwatch.run import Run
 from runwatch.system.protocol import Collector, Sample
 
@@ -155,7 +157,10 @@ def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> s
         if step % 10 == 0:
             run.log(model_metrics(spec, step, loss, rng), step=step)
         if math.isnan(loss):
+            run.log_text(f"step {step}: loss is NaN, stopping", stream="stderr")
             return "failed"
+        if step % spec.eval_every == 0:
+            log_distributions(run, step, loss, rng)
         if step and step % spec.eval_every == 0:
             val_loss = loss * 1.08 + abs(rng.gauss(0, 0.01))
             run.log({"val/loss": val_loss, "val/acc": max(0.0, 1 - val_loss / 2.5)}, step=step)
@@ -170,6 +175,31 @@ def simulate(spec: DemoSpec, run: Run, stop: threading.Event, speed: float) -> s
             if delay > 0 and stop.wait(delay):
                 return "failed"
     return "finished"
+
+
+def log_distributions(run: Run, step: int, loss: float, rng: random.Random) -> None:
+    """What a training loop prints and bins every few steps: a console line, weight and
+    gradient histograms that drift and widen, and now and then a sample image."""
+    spread = 0.05 + 0.4 * step / 1000 if math.isfinite(loss) else 5.0
+    run.log({
+        "weights/layer1": Histogram([rng.gauss(0.01 * step / 100, spread) for _ in range(2000)]),
+        "grad/layer1": Histogram([rng.gauss(0, 0.1) * (1 + min(loss, 10)) for _ in range(2000)]),
+    }, step=step)
+    run.log_text(f"step {step:6d} | loss {loss:8.4f} | \x1b[32mok\x1b[0m")
+    if step % 250 == 0:
+        run.log({"samples": sample_image(step)}, step=step)
+
+
+def sample_image(step: int) -> Image:
+    """A 48×48 RGB picture that changes with the step (no numpy needed)."""
+    from runwatch.media import encode_png
+
+    size = 48
+    pixels = bytes(
+        value for y in range(size) for x in range(size)
+        for value in ((x * 5 + step) % 256, (y * 5) % 256, (x * y + step // 10) % 256)
+    )
+    return Image.from_bytes(encode_png(pixels, size, size, 3), caption=f"step {step}")
 
 
 def run_demo(
@@ -201,7 +231,7 @@ def run_demo(
                     # read by the page to label GPU cards: this machine may have no GPU
                     "simulated_gpu": True},
             tags=["demo", "diverges" if spec.diverges_at else "baseline"],
-            collectors=collectors, **run_options,
+            collectors=collectors, **{"capture_output": False, **run_options},
         )
         run_ids.append(run.run_id)
 

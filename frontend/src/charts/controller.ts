@@ -121,6 +121,7 @@ export class ChartController {
   private tooltip: Tooltip | null = null;
   private resize: ResizeObserver | null = null;
   private hovering = false;
+  private lastCursor: { x: number; mode: XMode; runId: string | null } | null = null;
   private theme: ChartTheme | null = null;
   private panStart: { x: number; range: XRange } | null = null;
   private decimation = new DecimationCache();
@@ -410,7 +411,35 @@ export class ChartController {
     return u;
   }
 
+  /** Where the pointer last was, for "logs here": the x (a step, or epoch ms on a time axis)
+   * and the run of the line nearest to it. */
+  lastCursorX(): { x: number; mode: XMode; runId: string | null } | null {
+    return this.lastCursor;
+  }
+
+  private nearestRun(u: uPlot): string | null {
+    const idx = u.cursor.idx;
+    const top = u.cursor.top ?? -1;
+    if (idx === null || idx === undefined || top < 0 || !this.data) return null;
+    let best: string | null = null;
+    let distance = Infinity;
+    this.lines.forEach((line, i) => {
+      const column = this.data?.rawColumn[i];
+      const y = column === undefined ? undefined : this.data?.aligned.ys[column]?.[idx];
+      if (y === null || y === undefined || !Number.isFinite(y)) return;
+      const d = Math.abs(u.valToPos(y, "y") - top);
+      if (d < distance) {
+        distance = d;
+        best = line.runId;
+      }
+    });
+    return best;
+  }
+
   private onCursor(u: uPlot): void {
+    if (this.hovering && u.cursor.left !== undefined && u.cursor.left >= 0) {
+      this.lastCursor = { x: u.posToVal(u.cursor.left, "x"), mode: this.xMode, runId: this.nearestRun(u) };
+    }
     if (!this.hovering || !this.tooltip || !this.data || !this.card) return;
     this.tooltip.show(u, this.lines, this.data, this.xMode, this.card.unitKind, this.card.unit);
   }

@@ -2,6 +2,8 @@ import { memo, useEffect, useRef } from "react";
 
 import { useApp, useServices } from "../app/services";
 import { toggleLogScale, toggleRobustRange } from "../store/actions";
+import { showLogsAround } from "../store/richNav";
+import { isRunSelected } from "../store/uiSlice";
 import { ChartController, robustByDefault } from "../charts/controller";
 import { unitLabel } from "../core/format";
 import type { CardSpec } from "../store/selectors";
@@ -62,6 +64,24 @@ export const MetricCard = memo(function MetricCard({ card, height, boxHeight }: 
         </span>
         {card.perDevice && <span className="rounded-md bg-subtle px-1.5 py-px text-[0.625rem] font-medium text-muted">per GPU</span>}
         {unit && <span className="rounded-md bg-subtle px-1.5 py-px text-[0.625rem] font-medium text-muted">{unit}</span>}
+        <button
+          type="button"
+          aria-label={`Console lines around the hovered point of ${card.id}`}
+          title="Console lines around the step you last pointed at"
+          data-testid="card-logs"
+          onClick={() => {
+            const { selection } = store.getState();
+            const at = controllerRef.current?.lastCursorX() ?? null;
+            // the run of the line pointed at, else the card's first selected run
+            const runId = at?.runId ?? [...card.runIds].find((id) => isRunSelected(selection, id));
+            if (runId === undefined) return;
+            if (at?.mode === "time") showLogsAround(runId, null, at.x);
+            else showLogsAround(runId, at ? Math.max(0, Math.round(at.x)) : null);
+          }}
+          className="rounded-md px-1.5 py-px text-[0.625rem] font-semibold text-muted opacity-0 transition-opacity hover:bg-subtle hover:text-fg focus-visible:opacity-100 group-hover:opacity-100"
+        >
+          logs
+        </button>
         <button
           type="button"
           aria-pressed={robust}

@@ -68,6 +68,25 @@ export const GaugeIcon = (p: IconProps) => (
     <circle cx="12" cy="14" r="1.2" />
   </Icon>
 );
+export const HistogramIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M3 21h18" />
+    <path d="M5 21v-5h3v5M10 21V8h3v13M15 21v-9h3v9" />
+  </Icon>
+);
+export const ImageIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <circle cx="9" cy="10" r="1.6" />
+    <path d="M21 16l-5-5-8 9" />
+  </Icon>
+);
+export const TerminalIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <path d="M7 9l3 3-3 3M12 15h5" />
+  </Icon>
+);
 export const DotsIcon = (p: IconProps) => (
   <Icon {...p}>
     <circle cx="5" cy="12" r="1.2" />
@@ -139,5 +158,8 @@ export const TAB_ICONS: Record<string, (p: IconProps) => React.JSX.Element> = {
   system: CpuIcon,
   checkpoints: SaveIcon,
   progress: GaugeIcon,
+  distributions: HistogramIcon,
+  media: ImageIcon,
+  logs: TerminalIcon,
   other: DotsIcon,
 };

@@ -19,6 +19,11 @@ export const DEFAULT_TABS: TabsConfig = {
 
 export const PROGRESS_TAB: TabDefinition = { id: "progress", title: "Progress", prefixes: [] };
 export const CHECKPOINTS_TAB_ID = "checkpoints";
+/** Views of the histograms, media and run_logs tables (not of metric names), always present. */
+export const DISTRIBUTIONS_TAB: TabDefinition = { id: "distributions", title: "Distributions", prefixes: [] };
+export const MEDIA_TAB: TabDefinition = { id: "media", title: "Media", prefixes: [] };
+export const LOGS_TAB: TabDefinition = { id: "logs", title: "Logs", prefixes: [] };
+const TABLE_TABS = [DISTRIBUTIONS_TAB, MEDIA_TAB, LOGS_TAB];
 
 /** The tab a metric is shown in: longest matching prefix wins, ties go to the earlier tab. */
 export function tabForMetric(metric: string, config: TabsConfig): string {
@@ -37,10 +42,12 @@ export function tabForMetric(metric: string, config: TabsConfig): string {
 
 /**
  * The tabs in sidebar order: the configured ones, with Checkpoints and the fallback tab always
- * present and the client-side Progress tab placed just before the fallback tab.
+ * present, then Distributions, Media and Logs, and the client-side Progress tab just before the
+ * fallback tab.
  */
 export function sidebarTabs(config: TabsConfig): TabDefinition[] {
-  const tabs = config.tabs.filter((tab) => tab.id !== config.fallback && tab.id !== PROGRESS_TAB.id);
+  const fixed = new Set([PROGRESS_TAB.id, ...TABLE_TABS.map((tab) => tab.id)]);
+  const tabs = config.tabs.filter((tab) => tab.id !== config.fallback && !fixed.has(tab.id));
   if (!tabs.some((tab) => tab.id === CHECKPOINTS_TAB_ID)) {
     tabs.push({ id: CHECKPOINTS_TAB_ID, title: "Checkpoints", prefixes: [] });
   }
@@ -49,7 +56,7 @@ export function sidebarTabs(config: TabsConfig): TabDefinition[] {
     title: "Other",
     prefixes: [],
   };
-  return [...tabs, PROGRESS_TAB, fallback];
+  return [...tabs, ...TABLE_TABS, PROGRESS_TAB, fallback];
 }
 
 /** Validates a /tabs answer; anything malformed is refused rather than half-used. */

@@ -44,6 +44,9 @@ describe("sidebarTabs", () => {
       "evaluation",
       "system",
       "checkpoints",
+      "distributions",
+      "media",
+      "logs",
       "progress",
       "other",
     ]);
@@ -51,7 +54,7 @@ describe("sidebarTabs", () => {
 
   it("adds Checkpoints and the fallback tab when a custom mapping lacks them", () => {
     const tabs = sidebarTabs({ tabs: [{ id: "rl", title: "RL", prefixes: ["rl/"] }], fallback: "misc" });
-    expect(tabs.map((t) => t.id)).toEqual(["rl", "checkpoints", "progress", "misc"]);
+    expect(tabs.map((t) => t.id)).toEqual(["rl", "checkpoints", "distributions", "media", "logs", "progress", "misc"]);
   });
 });
 

@@ -22,7 +22,10 @@ from runwatch.server.api.routes import (
     checkpoints,
     errors,
     health,
+    histograms,
     login,
+    logs,
+    media,
     metrics,
     runs,
     saved_queries,
@@ -59,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)
-    for module in (stream, runs, metrics, checkpoints, tabs, health):
+    for module in (stream, runs, metrics, checkpoints, tabs, health, histograms, logs, media):
         app.include_router(module.router)
     for module in (sql, sql_schema, saved_queries, login):
         app.include_router(module.router)
