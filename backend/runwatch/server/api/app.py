@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from runwatch.server import assets
 from runwatch.server.api.routes import checkpoints, errors, health, metrics, runs, stream, tabs
 from runwatch.server.api.runtime import Runtime
+from runwatch.server.hosts import AllowedHostsMiddleware, parse_allowed_hosts
 from runwatch.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
             await asyncio.to_thread(runtime.stop_poller)
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(AllowedHostsMiddleware,
+                       allowed_hosts=parse_allowed_hosts(settings.allowed_hosts, settings.server_host))
     errors.install(app)
     for module in (stream, runs, metrics, checkpoints, tabs, health):
         app.include_router(module.router)
