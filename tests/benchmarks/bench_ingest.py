@@ -13,7 +13,9 @@ agent talks to) with the schema applied:
 4. end to end: tests/benchmarks/bench_agent.py's runwatch workload (`--steps N/10`).
 
 Stages 1–3 repeat `--runs` times interleaved and report medians, wall time and the server
-process's CPU time (steadier than wall time on a shared machine).
+process's CPU time (steadier than wall time on a shared machine; merges are stopped so that
+it is the inserts' own). To compare server versions, run the script with PYTHONPATH pointing
+at another checkout's agent/ and backend/ (the server subprocess inherits it).
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ def main(argv: list[str]) -> int:
         client = server.client()
         apply_schema(client, DATABASE)
         client.command(f"CREATE TABLE {DATABASE}.points_noviews AS {DATABASE}.metric_points")
+        # the server's CPU time is then the inserts' own, not background merges of earlier runs
+        client.command("SYSTEM STOP MERGES")
         client.close()
         for run in range(args.runs):
             body, encode_s = agent_body(n)
