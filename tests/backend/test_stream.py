@@ -179,7 +179,7 @@ def test_a_stalled_client_is_cut_off_without_delaying_another(
             stalled = socket.socket()
             stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             stalled.connect(("127.0.0.1", live.port))
-            stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try:
                 wait_for(lambda: broadcaster.stats().clients == 2, 5, "the stalled client")
                 latencies, depths = [], []

@@ -251,7 +251,7 @@ def test_insert_when_client_disconnects_mid_body_then_nothing_stored_and_session
 ) -> None:
     session = "test-session-disconnect"
     head = (
-        f"POST /?session_id={session} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        f"POST /?session_id={session} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
     ).encode()
     chunk = f"INSERT INTO {table} FORMAT TSV\n1\tx\n2\ty\n".encode()
     with socket.create_connection((clickhouse_server.host, clickhouse_server.port)) as sock:

@@ -44,6 +44,9 @@ class Settings(ClickHouseSettings):
     poll_interval_sec: float = Field(default=1.0, alias="POLL_INTERVAL_SEC", gt=0)
     server_host: str = Field(default="127.0.0.1", alias="RUNWATCH_HOST")
     server_port: int = Field(default=8000, alias="RUNWATCH_PORT", ge=0, le=65535)
+    # Host-header names answered besides loopback ones (comma-separated, `*` = any; unset:
+    # loopback names and RUNWATCH_HOST). DNS-rebinding protection: see server/hosts.py.
+    allowed_hosts: str | None = Field(default=None, alias="RUNWATCH_ALLOWED_HOSTS")
 
     # --- dashboard server tunables (backend/runwatch/server/live/poller.py, cache.py, broadcaster.py, routes/) ---
     runs_poll_interval_sec: float = Field(default=30.0, alias="RUNWATCH_RUNS_POLL_INTERVAL_SEC", gt=0)

@@ -35,6 +35,7 @@ from runwatch.server.api.routes import (
     tabs,
 )
 from runwatch.server.api.runtime import Runtime
+from runwatch.server.hosts import AllowedHostsMiddleware, parse_allowed_hosts
 from runwatch.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
             await asyncio.to_thread(runtime.stop_poller)
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(AllowedHostsMiddleware,
+                       allowed_hosts=parse_allowed_hosts(settings.allowed_hosts, settings.server_host))
     errors.install(app)
     for module in (stream, runs, metrics, checkpoints, tabs, health, histograms, logs, media):
         app.include_router(module.router)

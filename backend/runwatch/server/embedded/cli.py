@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="close a connection whose request headers take longer (default 10 s)")
     parser.add_argument("--max-connections", type=int, default=256,
                         help="open connections at once; beyond them requests get 503 (default 256)")
+    parser.add_argument("--allowed-hosts", default=os.environ.get("RUNWATCH_ALLOWED_HOSTS"),
+                        help="Host-header names answered besides loopback names, comma-separated "
+                             "('*' = any), e.g. for a reverse proxy (default RUNWATCH_ALLOWED_HOSTS, "
+                             "else the --host address)")
 
 
 def register(subparsers: Any) -> None:
@@ -81,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(args.data_dir, args.host, args.port, args.user, args.password,
               max_workers=args.max_workers, on_ready=_schema_applier(args),
-              header_timeout=args.header_timeout, max_connections=args.max_connections)
+              header_timeout=args.header_timeout, max_connections=args.max_connections,
+              allowed_hosts=args.allowed_hosts)
     except EngineError as exc:
         log.error("cannot open the data directory %s: %s", args.data_dir, exc.message)
         return 1

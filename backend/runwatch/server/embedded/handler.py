@@ -238,14 +238,7 @@ class QueryHandler:
             with anyio.CancelScope(shield=True):
                 insert = await self._run(eng.Insert, lease.conn, plan.head, plan.format)
             try:
-                pending = bytearray(buffer[plan.data_offset:])
-                while (chunk := await body.read()) is not None:
-                    pending += chunk
-                    if len(pending) >= INSERT_CHUNK_BYTES:
-                        await self._run(insert.append, bytes(pending))
-                        pending.clear()
-                if pending:
-                    await self._run(insert.append, bytes(pending))
+                await self._pump(body, bytes(buffer[plan.data_offset:]), insert)
                 stats: Stats = await self._run(insert.finish)
             except BaseException:
                 with anyio.CancelScope(shield=True):  # a disconnect must not skip the cleanup
@@ -255,6 +248,22 @@ class QueryHandler:
             with anyio.CancelScope(shield=True):
                 await self._run(lease.release)
         return await self._respond(None, options, b"", stats, options.default_format or DEFAULT_FORMAT)
+
+    async def _pump(self, body: Body, first: bytes, insert: eng.Insert) -> None:
+        """Hand the body to the engine in INSERT_CHUNK_BYTES pieces. The pieces are kept as
+        a list and joined once per hand-over (one copy; chDB takes only `bytes`), and each
+        hand-over is a worker-thread hop. (4 MiB pieces measured no faster on a loaded
+        machine and raised the server's RSS on a 1 GiB TSV insert past test_limits' bound.)"""
+        pieces = [first] if first else []
+        size = len(first)
+        while (chunk := await body.read()) is not None:
+            pieces.append(chunk)
+            size += len(chunk)
+            if size >= INSERT_CHUNK_BYTES:
+                await self._run(insert.append, b"".join(pieces))
+                pieces, size = [], 0
+        if pieces:
+            await self._run(insert.append, b"".join(pieces))
 
     async def _read_form(self, body: Body, content_type_header: str, options: RequestOptions) -> None:
         raw = bytearray()

@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -24,6 +25,7 @@ from runwatch.server.embedded.engine import Engine
 from runwatch.server.embedded.fileaccess import FilePolicy
 from runwatch.server.embedded.handler import QueryHandler
 from runwatch.server.embedded.sessions import SessionRegistry
+from runwatch.server.hosts import LOOPBACK_NAMES, AllowedHostsMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class ServerConfig:
     display_name: str | None = None
     lex_workers: int = 2  # query texts lexed at once (CPU-bound: about the core count)
     max_query_bytes: int = 16 * 1024 * 1024  # decoded query text (not INSERT data) per request
+    # Host-header names answered (DNS-rebinding protection, server/hosts.py); `*` = any
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
 
 
 async def ping(request: Request) -> Response:
@@ -79,6 +83,7 @@ def create_app(config: ServerConfig) -> Starlette:
             Route("/replicas_status", ping, methods=["GET", "HEAD"]),
             Route("/", root, methods=["GET", "HEAD", "POST"]),
         ],
+        middleware=[Middleware(AllowedHostsMiddleware, allowed_hosts=config.allowed_hosts)],
         lifespan=lifespan,
     )
     app.state.engine = engine

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from runwatch.server.embedded.http_app import ServerConfig, create_app
+from runwatch.server.hosts import parse_allowed_hosts
 from runwatch.server.http_limits import HEADER_TIMEOUT_SEC, MAX_CONNECTIONS, uvicorn_options
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -64,15 +65,20 @@ def serve(
     on_ready: Callable[[], None] | None = None,
     header_timeout: float = HEADER_TIMEOUT_SEC,
     max_connections: int = MAX_CONNECTIONS,
+    allowed_hosts: str | None = None,
 ) -> None:
     """Serve `data_dir` on the ClickHouse HTTP interface; blocks until SIGINT/SIGTERM.
 
-    `on_ready` runs in its own thread once the socket is listening.
+    `on_ready` runs in its own thread once the socket is listening. `allowed_hosts`: the
+    Host-header names answered besides loopback ones (comma-separated, `*` = any; None: the
+    bound address), see server/hosts.py.
 
     Raises EngineError when the data directory cannot be opened (for instance another
     server holds it) and SystemExit(1) when the port cannot be bound."""
     data_dir = Path(data_dir).resolve()
-    app = create_app(ServerConfig(data_dir, user=user, password=password, max_workers=max_workers))
+    app = create_app(ServerConfig(
+        data_dir, user=user, password=password, max_workers=max_workers,
+        allowed_hosts=tuple(parse_allowed_hosts(allowed_hosts, host))))
     app.state.engine.open()  # here, not in the lifespan: a bad data dir raises EngineError
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False,

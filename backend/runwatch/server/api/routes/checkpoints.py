@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep
-from runwatch.server.api.routes.errors import ensure_run_exists
+from runwatch.server.api.routes.errors import NOT_FOUND, UNAVAILABLE, ensure_run_exists
 from runwatch.server.live.sse_encoding import dumps
 from runwatch.server.query import metric_queries as queries
 
@@ -37,7 +37,7 @@ def checkpoint_entry(step: int, time_ms: int, value: float, tags_json: str) -> d
     }
 
 
-@router.get("/checkpoints/{run_id}")
+@router.get("/checkpoints/{run_id}", operation_id="list_checkpoints", responses={**NOT_FOUND, **UNAVAILABLE})
 def list_checkpoints(
     run_id: Annotated[str, Path(min_length=1, max_length=512)],
     ch: ClickHouseDep,

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from runwatch.server.query import queries
 from runwatch.server.query.clients import ClientPool
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+# For `responses=` on each route, so the OpenAPI schema lists every status a route returns.
+# (FastAPI documents 422 itself for routes with parameters.)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Unknown run"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorBody, "description": "ClickHouse is unreachable"}}
+
+
+def invalid_parameters(name: str, message: str) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own (the documented HTTPValidationError body)."""
+    return RequestValidationError([{"loc": ["query", name], "msg": message, "type": "value_error",
+                                    "input": None}])
 
 
 def ensure_run_exists(ch: ClientPool, run_id: str) -> None:

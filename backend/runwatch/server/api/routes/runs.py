@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.routes.errors import UNAVAILABLE
 from runwatch.server.live.runinfo import rows_as_dicts, run_info
 from runwatch.server.live.sse_encoding import dumps
 from runwatch.server.query import queries
@@ -17,7 +18,14 @@ router = APIRouter(tags=["runs"])
 Status = Literal["running", "finished", "failed", "stale"]
 
 
-@router.get("/runs")
+# Links tell API tools (schemathesis' stateful phase) where a run id for the per-run routes
+# comes from.
+_RUN_LINKS = {name: {"operationId": op, "parameters": {"run_id": "$response.body#/runs/0/run_id"}}
+              for name, op in (("GetMetric", "get_metric"), ("ListCheckpoints", "list_checkpoints"))}
+
+
+@router.get("/runs", operation_id="list_runs",
+            responses={200: {"description": "A page of runs", "links": _RUN_LINKS}, **UNAVAILABLE})
 def list_runs(
     ch: ClickHouseDep,
     settings: SettingsDep,
