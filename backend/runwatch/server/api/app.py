@@ -17,7 +17,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from runwatch.server import assets
-from runwatch.server.api.routes import checkpoints, errors, health, metrics, runs, stream, tabs
+from runwatch.server.api.routes import (
+    checkpoints,
+    compare,
+    errors,
+    export,
+    groups,
+    health,
+    metrics,
+    run_detail,
+    runs,
+    runs_table,
+    stream,
+    tabs,
+)
 from runwatch.server.api.runtime import Runtime
 from runwatch.server.settings import Settings
 
@@ -46,6 +59,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)
     for module in (stream, runs, metrics, checkpoints, tabs, health):
+        app.include_router(module.router)
+    # /runs/table and /runs/metrics before /runs/{run_id}
+    for module in (runs_table, run_detail, compare, groups, export):
         app.include_router(module.router)
     dist = frontend_dist(settings)
     if dist is not None:

@@ -1,0 +1,128 @@
+"""SQL of the compare resources. Pure; every user value is a server-side parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from runwatch.server.query.metric_queries import Window
+from runwatch.server.query.queries import MS, Query
+
+# The point columns an export carries, in the table's sort order.
+EXPORT_COLUMNS = ("metric", "step", "event_time", "value", "host", "rank", "device", "unit")
+EXPORT_FORMATS = {"csv": "CSVWithNames", "parquet": "Parquet", "jsonl": "JSONEachRow"}
+
+
+def summaries(metrics: Sequence[str], run_ids: Sequence[str] | None = None) -> Query:
+    """Per run and metric: the last value (largest step, then time), the min and max of the
+    non-NaN values and the step where each first happened, and how many points.
+
+    A run's several processes (hosts, ranks) are one population here: "val/loss min" is the
+    smallest val/loss any of them logged.
+    """
+    where = "metric IN {metrics:Array(String)}"
+    params: dict[str, Any] = {"metrics": list(metrics)}
+    if run_ids is not None:
+        where += " AND run_id IN {run_ids:Array(String)}"
+        params["run_ids"] = list(run_ids)
+    sql = f"""
+SELECT toString(run_id) AS run_id, toString(metric) AS metric,
+       argMax(value, (step, event_time)) AS last,
+       countIf(NOT isNaN(value)) AS finite,
+       if(finite = 0, nan, minIf(value, NOT isNaN(value))) AS min,
+       argMinIf(step, (value, step), NOT isNaN(value)) AS min_step,
+       if(finite = 0, nan, maxIf(value, NOT isNaN(value))) AS max,
+       argMinIf(step, (-value, step), NOT isNaN(value)) AS max_step,
+       count() AS n
+FROM metric_points
+WHERE {where}
+GROUP BY run_id, metric"""
+    return Query(sql, params)
+
+
+def metric_names() -> Query:
+    """Every metric name (from the per-minute rollup: far fewer rows than metric_points)."""
+    return Query("SELECT DISTINCT toString(metric) FROM metric_rollup_1m ORDER BY 1", {})
+
+
+def run_extras(run_ids: Sequence[str]) -> Query:
+    """What the runs table leaves out and a run's detail/compare show."""
+    sql = """
+SELECT run_id, env_json, git_dirty, toUnixTimestamp64Milli(finished_at) AS finished_ms
+FROM runs FINAL
+WHERE run_id IN {run_ids:Array(String)}"""
+    return Query(sql, {"run_ids": list(run_ids)})
+
+
+def grouped(metric: str, run_ids: Sequence[str], groups: Sequence[int], window: Window) -> Query:
+    """Per group and step, over the group's runs: mean, min, max, population std, count.
+
+    A run counts once per step (the mean of its processes there); NaN/Inf points are left
+    out, so one diverged step does not erase a group's line.
+    """
+    clauses = ["metric = {metric:String}", "run_id IN {run_ids:Array(String)}", "isFinite(value)"]
+    params: dict[str, Any] = {"metric": metric, "run_ids": list(run_ids), "groups": list(groups)}
+    if window.from_step is not None:
+        clauses.append("step >= {from_step:UInt64}")
+        params["from_step"] = window.from_step
+    if window.to_step is not None:
+        clauses.append("step <= {to_step:UInt64}")
+        params["to_step"] = window.to_step
+    sql = f"""
+SELECT transform(toString(run_id), {{run_ids:Array(String)}}, {{groups:Array(UInt32)}},
+                 toUInt32(0)) AS g,
+       step, avg(v) AS mean, min(v) AS lo, max(v) AS hi, stddevPop(v) AS sd, count() AS n,
+       toInt64(min(t)) AS t
+FROM (
+    SELECT run_id, step, avg(value) AS v, min(toUnixTimestamp64Milli(event_time)) AS t
+    FROM metric_points
+    WHERE {" AND ".join(clauses)}
+    GROUP BY run_id, step
+)
+GROUP BY g, step
+ORDER BY g, step"""
+    return Query(sql, params)
+
+
+def x_values(run_id: str, metric: str, steps: Sequence[int]) -> Query:
+    """The x metric at these steps of a run (mean of its processes at a step)."""
+    sql = """
+SELECT step, avg(value) AS x
+FROM metric_points
+WHERE run_id = {run_id:String} AND metric = {metric:String} AND step IN {steps:Array(UInt64)}
+GROUP BY step"""
+    return Query(sql, {"run_id": run_id, "metric": metric, "steps": list(steps)})
+
+
+def export(run_id: str, metrics: Sequence[str], window: Window) -> Query:
+    """Every raw point of a run (or of some metrics), in the table's order."""
+    clauses = ["run_id = {run_id:String}"]
+    params: dict[str, Any] = {"run_id": run_id}
+    if metrics:
+        clauses.append("metric IN {metrics:Array(String)}")
+        params["metrics"] = list(metrics)
+    if window.from_step is not None:
+        clauses.append("step >= {from_step:UInt64}")
+        params["from_step"] = window.from_step
+    if window.to_step is not None:
+        clauses.append("step <= {to_step:UInt64}")
+        params["to_step"] = window.to_step
+    if window.from_time is not None:
+        clauses.append(f"event_time >= {MS % 'from_time'}")
+        params["from_time"] = window.from_time
+    if window.to_time is not None:
+        clauses.append(f"event_time <= {MS % 'to_time'}")
+        params["to_time"] = window.to_time
+    sql = f"""
+SELECT {", ".join(EXPORT_COLUMNS)}
+FROM metric_points
+WHERE {" AND ".join(clauses)}
+ORDER BY metric, host, rank, device, step, event_time"""
+    return Query(sql, params)
+
+
+def export_count(run_id: str, metrics: Sequence[str], window: Window) -> Query:
+    sql, params = export(run_id, metrics, window)
+    head, _, rest = sql.partition("FROM metric_points")
+    where = rest.split("ORDER BY")[0]
+    return Query(f"SELECT count() FROM metric_points{where}", params)
