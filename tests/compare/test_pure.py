@@ -135,10 +135,9 @@ def test_diff_lists_differing_keys_with_missing_as_null_and_folds_the_rest() -> 
 
 def ema_reference(y: list[float], weight: float) -> list[float]:
     """TensorBoard's smoothing (vz_line_chart2), over finite points."""
-    last, count, out = 0.0, 0, []
-    for v in y:
+    last, out = 0.0, []
+    for count, v in enumerate(y, start=1):
         last = last * weight + (1 - weight) * v
-        count += 1
         out.append(last / (1 - weight ** count))
     return out
 
