@@ -2,6 +2,8 @@ import { useCallback, useEffect } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "./app/services";
+import { RunsView } from "./compare/RunsView";
+import { useCompare } from "./compare/store";
 import { CHECKPOINTS_TAB_ID, PROGRESS_TAB } from "./core/tabs";
 import { setTab } from "./store/actions";
 import { cardIndexOf } from "./store/selectors";
@@ -70,6 +72,7 @@ export function App() {
   const tabs = useTabs();
   const { tab, kiosk, hasRuns } = useApp(useShallow((s) => ({ tab: s.tab, kiosk: s.kiosk, hasRuns: s.runOrder.length > 0 })));
   useKioskRotation();
+  const runsView = useCompare((s) => s.view === "runs") && !kiosk;
   const known = tabs.find((t) => t.id === tab);
   useEffect(() => {
     if (!known && tabs[0]) setTab(store, tabs[0].id);
@@ -86,13 +89,13 @@ export function App() {
       {kiosk ? <KioskHeader /> : <Header />}
       <RunBar />
       <div className="flex min-h-0 flex-1">
-        {!kiosk && <Sidebar />}
+        {!kiosk && !runsView && <Sidebar />}
         <main
           ref={panelsRef}
           className={`min-w-0 flex-1 overflow-y-auto ${kiosk ? "px-6 py-5" : "px-5 py-4"}`}
           id="panels"
         >
-          {!kiosk && (
+          {!kiosk && !runsView && (
             <nav aria-label="Tabs" className="mb-3 flex gap-1 overflow-x-auto md:hidden">
               {tabs.map((t) => (
                 <button
@@ -107,7 +110,7 @@ export function App() {
               ))}
             </nav>
           )}
-          {hasRuns ? <TabContent tab={tab} title={title} /> : <Waiting />}
+          {runsView ? <RunsView /> : hasRuns ? <TabContent tab={tab} title={title} /> : <Waiting />}
         </main>
       </div>
     </div>

@@ -1,6 +1,7 @@
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
+import { patchCompare, useCompare } from "../compare/store";
 import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
 import type { ThemePreference } from "../store/uiSlice";
@@ -48,6 +49,7 @@ function ThemeToggle() {
 
 export function Header() {
   const { store } = useServices();
+  const view = useCompare((s) => s.view);
   const { total, active } = useApp(
     useShallow((s) => {
       let activeCount = 0;
@@ -66,6 +68,16 @@ export function Header() {
           </div>
         </div>
       </div>
+      <Segmented
+        label="View"
+        testId="view-switch"
+        value={view}
+        onChange={(v) => patchCompare({ view: v })}
+        options={[
+          { value: "charts", label: "Charts", title: "Live charts of the selected runs" },
+          { value: "runs", label: "Runs", title: "Every run: config, summaries, compare, group" },
+        ]}
+      />
       <div className="flex-1" />
       <TimelinePicker />
       <ConnectionStatus />
