@@ -37,6 +37,12 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
       bands: data.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
     };
     const plot = new uPlot(opts, [data.x, ...data.ys] as uPlot.AlignedData, el);
+    // A band's two edges are not lines of their own: keep them out of the legend.
+    const legendRows = plot.root.querySelectorAll<HTMLElement>(".u-legend .u-series");
+    data.series.forEach((s, i) => {
+      const row = legendRows[i + 1];
+      if (s.band && row) row.style.display = "none";
+    });
     el.dataset.series = String(data.series.filter((s) => !s.band).length);
     el.dataset.bands = String(data.bands.length);
     const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height: 320 }));

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 
-import { colorForRun } from "../core/colors";
 import { fetchCompare, type CompareResult } from "./api";
 import { relativePosition } from "./cells";
+import { useRunColor } from "./useRunColor";
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return "—";
@@ -13,6 +13,7 @@ function show(value: unknown): string {
 /** What differs between the selected runs (one column per run), and, folded, what agrees. */
 export function ComparePanel({ runIds, onClose }: { runIds: readonly string[]; onClose: () => void }) {
   const key = runIds.join("\n");
+  const colorFor = useRunColor();
   const [state, setState] = useState<{ key: string; result: CompareResult | null; error: string | null }>({ key: "", result: null, error: null });
   useEffect(() => {
     if (runIds.length < 2) return;
@@ -47,7 +48,7 @@ export function ComparePanel({ runIds, onClose }: { runIds: readonly string[]; o
                 <th className="px-2 py-1 text-left font-semibold text-muted">key</th>
                 {result.runs.map((r) => (
                   <th key={r.run_id} className="px-2 py-1 text-left font-semibold">
-                    <span className="mr-1.5 inline-block h-2.5 w-2.5 rounded-full" style={{ background: colorForRun(r.run_id) }} aria-hidden />
+                    <span className="mr-1.5 inline-block h-2.5 w-2.5 rounded-full" style={{ background: colorFor(r.run_id) }} aria-hidden />
                     {r.name}
                   </th>
                 ))}

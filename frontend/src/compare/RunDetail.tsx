@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
 
 import { fetchCheckpoints } from "../api/http";
-import { colorForRun } from "../core/colors";
 import { formatDateTime } from "../core/format";
 import { exportUrl, fetchRunDetail, type RunDetail as Detail } from "./api";
+import { useRunColor } from "./useRunColor";
 
 function Tree({ value, depth = 0 }: { value: unknown; depth?: number }) {
   if (value === null || typeof value !== "object") {
@@ -58,12 +58,13 @@ export function RunDetail({ runId, onClose, onShowCharts }: { runId: string; onC
       });
     return () => abort.abort();
   }, [runId]);
+  const colorFor = useRunColor();
   const run = detail.id === runId ? detail.run : null;
   const env = run?.env ?? {};
   return (
     <aside className="flex w-[26rem] flex-none flex-col overflow-y-auto rounded-xl border border-line bg-card p-4" data-testid="run-detail" aria-label={`Run ${runId}`}>
       <div className="mb-3 flex items-center gap-2">
-        <span className="h-3 w-3 rounded-full" style={{ background: colorForRun(runId) }} aria-hidden />
+        <span className="h-3 w-3 rounded-full" style={{ background: colorFor(runId) }} aria-hidden />
         <h2 className="min-w-0 flex-1 truncate font-semibold">{run?.name ?? runId}</h2>
         <button type="button" className="rounded px-2 text-muted hover:bg-subtle hover:text-fg" aria-label="Close the run detail" onClick={onClose}>
           ✕

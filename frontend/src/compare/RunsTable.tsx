@@ -1,9 +1,9 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 
-import { colorForRun } from "../core/colors";
 import type { RunsTable as Table, TableColumn } from "./api";
 import { cellText } from "./cells";
+import { useRunColor } from "./useRunColor";
 
 const ROW_HEIGHT = 32;
 
@@ -28,6 +28,7 @@ export function RunsTable(props: {
 }) {
   const { table, columns, sort, selected, onToggle, onToggleAll, onSort, onOpen } = props;
   const scroller = useRef<HTMLDivElement>(null);
+  const colorFor = useRunColor();
   const index = new Map(table.columns.map((c, i) => [c.id, i]));
   const runIdAt = index.get("run_id") ?? 0;
   const statusAt = index.get("status");
@@ -98,7 +99,7 @@ export function RunsTable(props: {
                     onClick={(e) => e.stopPropagation()}
                     onChange={() => onToggle(runId)}
                   />
-                  <span className="h-2.5 w-2.5 flex-none rounded-full" style={{ background: colorForRun(runId) }} aria-hidden />
+                  <span className="h-2.5 w-2.5 flex-none rounded-full" style={{ background: colorFor(runId) }} aria-hidden />
                 </div>
                 {columns.map((c, i) => {
                   const at = index.get(c.id);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
-import { colorForRun, PALETTE } from "../core/colors";
+import { PALETTE } from "../core/colors";
 import { selectRuns, setTab, toggleRunSelected } from "../store/actions";
 import { isRunSelected } from "../store/uiSlice";
 import { AnalysisChart } from "./AnalysisChart";
@@ -20,6 +20,7 @@ import { ComparePanel } from "./ComparePanel";
 import { RunDetail } from "./RunDetail";
 import { RunsTable } from "./RunsTable";
 import { patchCompare, useCompare } from "./store";
+import { useRunColor } from "./useRunColor";
 import { smoothingParams, type SmoothKind, type XAxis } from "./viewState";
 
 const MAX_CHART_RUNS = 20;
@@ -149,6 +150,7 @@ function useChartData(runIds: readonly string[], table: Table | null): { data: C
   const [state, setState] = useState<{ key: string; data: ChartData | null; error: string | null }>({ key: "", data: null, error: null });
   const key = JSON.stringify([runIds, metric, groupBy, smoothing, xAxis]);
   const [tick, setTick] = useState(0);
+  const colorFor = useRunColor();
   const names = useMemo(() => {
     const out = new Map<string, { name: string; start: number | null }>();
     if (!table) return out;
@@ -175,7 +177,7 @@ function useChartData(runIds: readonly string[], table: Table | null): { data: C
                 abort.signal,
               ).then((r) => ({ runId: id, name: names.get(id)?.name ?? id, start: names.get(id)?.start ?? null, series: r.series })),
             ),
-          ).then((runs) => runChartData(runs, xAxis, colorForRun));
+          ).then((runs) => runChartData(runs, xAxis, colorFor));
     work
       .then((data) => setState({ key, data, error: null }))
       .catch((e: unknown) => {
