@@ -13,30 +13,42 @@ EXPORT_COLUMNS = ("metric", "step", "event_time", "value", "host", "rank", "devi
 EXPORT_FORMATS = {"csv": "CSVWithNames", "parquet": "Parquet", "jsonl": "JSONEachRow"}
 
 
-def summaries(metrics: Sequence[str], run_ids: Sequence[str] | None = None) -> Query:
-    """Per run and metric: the last value (largest step, then time), the min and max of the
-    non-NaN values and the step where each first happened, and how many points.
+_POINT_AGGREGATES = {
+    "min_step": "argMinIf(step, (value, step), NOT isNaN(value)) AS min_step",
+    "max_step": "argMinIf(step, (-value, step), NOT isNaN(value)) AS max_step",
+}
 
-    A run's several processes (hosts, ranks) are one population here: "val/loss min" is the
-    smallest val/loss any of them logged.
+
+def summaries(metrics: Sequence[str], aggregates: Sequence[str],
+              run_ids: Sequence[str] | None = None) -> Query:
+    """Per run and metric: last, min, max (of the non-NaN values) and the step where the min
+    and max first happened — only the `aggregates` asked for.
+
+    last/min/max come from the per-minute rollup (one row per series and minute, not per
+    point); the steps of the extremes need the points. A run's processes (hosts, ranks) are
+    one population: "val/loss min" is the smallest val/loss any of them logged.
     """
     where = "metric IN {metrics:Array(String)}"
     params: dict[str, Any] = {"metrics": list(metrics)}
     if run_ids is not None:
         where += " AND run_id IN {run_ids:Array(String)}"
         params["run_ids"] = list(run_ids)
-    sql = f"""
+    rollup = f"""
 SELECT toString(run_id) AS run_id, toString(metric) AS metric,
-       argMax(value, (step, event_time)) AS last,
-       countIf(NOT isNaN(value)) AS finite,
-       if(finite = 0, nan, minIf(value, NOT isNaN(value))) AS min,
-       argMinIf(step, (value, step), NOT isNaN(value)) AS min_step,
-       if(finite = 0, nan, maxIf(value, NOT isNaN(value))) AS max,
-       argMinIf(step, (-value, step), NOT isNaN(value)) AS max_step,
-       count() AS n
+       argMaxMerge(last_value) AS last, min(min_value) AS min, max(max_value) AS max,
+       sum(count) - sum(nan_count) AS finite
+FROM metric_rollup_1m
+WHERE {where}
+GROUP BY run_id, metric"""
+    point_aggs = [_POINT_AGGREGATES[a] for a in aggregates if a in _POINT_AGGREGATES]
+    if not point_aggs:
+        return Query(rollup, params)
+    points = f"""
+SELECT toString(run_id) AS run_id, toString(metric) AS metric, {", ".join(point_aggs)}
 FROM metric_points
 WHERE {where}
 GROUP BY run_id, metric"""
+    sql = f"SELECT * FROM ({rollup}) AS r INNER JOIN ({points}) AS p USING (run_id, metric)"
     return Query(sql, params)
 
 
@@ -55,10 +67,12 @@ WHERE run_id IN {run_ids:Array(String)}"""
 
 
 def grouped(metric: str, run_ids: Sequence[str], groups: Sequence[int], window: Window) -> Query:
-    """Per group and step, over the group's runs: mean, min, max, population std, count.
+    """Per group and step, over the group's points: mean, min, max, population std, count.
 
-    A run counts once per step (the mean of its processes there); NaN/Inf points are left
-    out, so one diverged step does not erase a group's line.
+    One aggregation straight over the points (no per-run step first): a nested GROUP BY
+    (run, step) costs a hash table of runs x steps and was 2-3x slower at 20 runs x 50,000
+    steps. A run that logs the metric from several processes therefore weighs once per
+    process. NaN/Inf points are left out, so one diverged step does not erase a group's line.
     """
     clauses = ["metric = {metric:String}", "run_id IN {run_ids:Array(String)}", "isFinite(value)"]
     params: dict[str, Any] = {"metric": metric, "run_ids": list(run_ids), "groups": list(groups)}
@@ -71,14 +85,10 @@ def grouped(metric: str, run_ids: Sequence[str], groups: Sequence[int], window: 
     sql = f"""
 SELECT transform(toString(run_id), {{run_ids:Array(String)}}, {{groups:Array(UInt32)}},
                  toUInt32(0)) AS g,
-       step, avg(v) AS mean, min(v) AS lo, max(v) AS hi, stddevPop(v) AS sd, count() AS n,
-       toInt64(min(t)) AS t
-FROM (
-    SELECT run_id, step, avg(value) AS v, min(toUnixTimestamp64Milli(event_time)) AS t
-    FROM metric_points
-    WHERE {" AND ".join(clauses)}
-    GROUP BY run_id, step
-)
+       step, avg(value) AS mean, min(value) AS lo, max(value) AS hi, stddevPop(value) AS sd,
+       count() AS n, min(toUnixTimestamp64Milli(event_time)) AS t
+FROM metric_points
+WHERE {" AND ".join(clauses)}
 GROUP BY g, step
 ORDER BY g, step"""
     return Query(sql, params)

@@ -20,7 +20,6 @@ import orjson
 from runwatch.server.compare import filters
 from runwatch.server.compare import queries as cq
 from runwatch.server.compare.flatten import flatten
-from runwatch.server.live.runinfo import rows_as_dicts, run_info
 from runwatch.server.query import queries
 from runwatch.server.query.clients import ClientPool
 
@@ -91,14 +90,19 @@ def load_config(text: str) -> dict[str, Any]:
 
 def run_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A runs-query row as the table's cells (config under `config.`)."""
-    info = run_info({**row, "config_json": "{}"})
-    start, last = info["start_time"], info["last_event_time"]
+    start, last = row["start_ms"], row["last_event_ms"]
+    hosts = {str(h) for h in (row["hosts"] or []) if h}
+    if row["run_host"]:
+        hosts.add(str(row["run_host"]))
     cells: dict[str, Any] = {
-        "run_id": info["run_id"], "name": info["name"], "project": info["project"],
-        "status": info["status"], "is_active": info["is_active"], "user": info["user"],
-        "host": ", ".join(info["hosts"]), "git_commit": info["git_commit"],
-        "started": start, "duration": (last - start) if start is not None and last is not None else None,
-        "latest_step": info["latest_step"], "tags": info["tags"], "point_count": info["point_count"],
+        "run_id": str(row["run_id"]), "name": str(row["name"]) or str(row["run_id"]),
+        "project": str(row["project"]), "status": str(row["status"]),
+        "is_active": bool(row["is_active"]), "user": str(row["user"]),
+        "host": ", ".join(sorted(hosts)), "git_commit": str(row["git_commit"]),
+        "started": None if start is None else int(start),
+        "duration": int(last) - int(start) if start is not None and last is not None else None,
+        "latest_step": None if row["max_step"] is None else int(row["max_step"]),
+        "tags": list(row["tags"] or []), "point_count": int(row["point_count"] or 0),
     }
     for key, value in flatten(load_config(str(row["config_json"]))).items():
         cells[f"config.{key}"] = value
@@ -108,14 +112,15 @@ def run_row(row: Mapping[str, Any]) -> dict[str, Any]:
 def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     flt = queries.RunsFilter(run_ids=run_ids)
     result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms))
-    return [run_row(r) for r in rows_as_dicts(result.column_names, result.result_rows)]
+    names = result.column_names
+    return [run_row(dict(zip(names, r, strict=True))) for r in result.result_rows]
 
 
 def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
     if not wanted or not rows:
         return
     metrics = sorted({s.metric for s in wanted})
-    result = pool.query(*cq.summaries(metrics))
+    result = pool.query(*cq.summaries(metrics, sorted({s.aggregate for s in wanted})))
     by_key = {(r[0], r[1]): dict(zip(result.column_names, r, strict=True)) for r in result.result_rows}
     for row in rows:
         for s in wanted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.filters import FilterError
-from runwatch.server.live.sse_encoding import dumps, float_label
+from runwatch.server.live.sse_encoding import float_label, sanitize
 
 router = APIRouter(tags=["runs"])
 
@@ -51,13 +52,22 @@ def runs_table(
         return Response(_csv(columns, rows), media_type="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="runs.csv"'})
     ids = [c.id for c in columns]
-    body = {
-        "columns": [c.as_json() for c in columns],
-        "rows": [[r.get(i) for i in ids] for r in rows],
-        "active": [bool(r.get("is_active")) for r in rows],
-        "total": table.total, "matched": len(table.rows),
-    }
-    return Response(dumps(body), media_type="application/json")
+    cells = [[r.get(i) for i in ids] for r in rows]
+    # orjson writes NaN/Inf as null; only number columns can hold them, so only those are
+    # walked to name them (a generic sanitize of every cell costs more than the query).
+    for j, c in enumerate(columns):
+        if c.kind == "number":
+            for row_cells in cells:
+                v = row_cells[j]
+                if isinstance(v, float) and not math.isfinite(v):
+                    row_cells[j] = float_label(v)
+    body = b"".join((
+        b'{"columns":', orjson.dumps([c.as_json() for c in columns]),
+        b',"rows":', orjson.dumps(cells, default=_fallback),
+        b',"active":', orjson.dumps([bool(r.get("is_active")) for r in rows]),
+        b',"total":', str(table.total).encode(), b',"matched":', str(len(table.rows)).encode(), b"}",
+    ))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/runs/metrics")
@@ -67,6 +77,10 @@ def metric_names(ch: ClickHouseDep) -> Response:
 
     names = [str(r[0]) for r in ch.query(*cq.metric_names()).result_rows]
     return Response(orjson.dumps({"metrics": names}), media_type="application/json")
+
+
+def _fallback(value: Any) -> Any:
+    return sanitize(value) if isinstance(value, (list, dict, tuple)) else str(value)
 
 
 def _cell(value: Any) -> Any:
