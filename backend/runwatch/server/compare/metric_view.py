@@ -19,7 +19,6 @@ import orjson
 
 from runwatch.server.compare import queries as cq
 from runwatch.server.compare.smoothing import Smoothing, smooth
-from runwatch.server.live.ingest import iter_groups
 from runwatch.server.live.sse_encoding import series_json, values_json
 from runwatch.server.query import metric_queries as mq
 from runwatch.server.query.clients import ClientPool
@@ -54,18 +53,24 @@ def _smoothed(pool: ClientPool, run_id: str, metric: str, window: mq.Window, max
               n: int, smoothing: Smoothing) -> list[bytes]:
     if n == 0:
         return []
-    rows = pool.query_np(*mq.metric_raw(run_id, metric, window, n))
+    points_q, keys_q = cq.raw_numeric(run_id, metric, window)
+    rows = pool.query_np(*points_q)
+    keys = {int(k[0]): k[1:] for k in pool.query(*keys_q).result_rows}
+    sid = rows["sid"]
+    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]]) if len(rows) else np.empty(0, np.int64)
+    stops = np.r_[starts[1:], len(rows)]
     out = []
-    for key, start, stop in iter_groups(rows):
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        host, rank, device, unit = keys[int(sid[start])]
         part = rows[start:stop]
         value = np.ascontiguousarray(part["value"], dtype=np.float64)
         smoothed = smooth(value, smoothing)
         keep = lttb_indices(value, max_points)
         out.append(series_json(
-            run_id=key.run_id, metric=key.metric, host=key.host, rank=key.rank,
-            device=key.device, unit=str(part["unit"][-1]),
-            step=part["step"][keep].astype(np.int64), time=part["t"][keep].astype(np.int64),
-            value=value[keep], replace=True, extra={"smoothed": smoothed[keep]},
+            run_id=run_id, metric=metric, host=str(host), rank=int(rank), device=int(device),
+            unit=str(unit), step=part["step"][keep].astype(np.int64),
+            time=part["t"][keep].astype(np.int64), value=value[keep], replace=True,
+            extra={"smoothed": smoothed[keep]},
         ))
     return out
 

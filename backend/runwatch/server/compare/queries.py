@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from runwatch.server.query.metric_queries import Window
+from runwatch.server.query.metric_queries import Window, _metric_where
 from runwatch.server.query.queries import MS, Query
 
 # The point columns an export carries, in the table's sort order.
@@ -92,6 +92,25 @@ WHERE {" AND ".join(clauses)}
 GROUP BY g, step
 ORDER BY g, step"""
     return Query(sql, params)
+
+
+def raw_numeric(run_id: str, metric: str, window: Window) -> tuple[Query, Query]:
+    """The raw points of a window as numbers only (series as a hash), and the series' keys.
+
+    Smoothing reads every point of the window: string columns per row (host, unit, ...)
+    cost more to decode than the numbers themselves, so each series is named once.
+    """
+    where, params = _metric_where(run_id, metric, window)
+    points = f"""
+SELECT cityHash64(host, rank, device) AS sid, step, toUnixTimestamp64Milli(event_time) AS t, value
+FROM metric_points {where}
+ORDER BY host, rank, device, step, event_time"""
+    keys = f"""
+SELECT cityHash64(host, rank, device) AS sid, toString(host) AS host, rank, device,
+       toString(argMax(unit, step)) AS unit
+FROM metric_points {where}
+GROUP BY host, rank, device"""
+    return Query(points, params), Query(keys, params)
 
 
 def x_values(run_id: str, metric: str, steps: Sequence[int]) -> Query:

@@ -88,7 +88,7 @@ def load_config(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def run_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None) -> dict[str, Any]:
     """A runs-query row as the table's cells (config under `config.`)."""
     start, last = row["start_ms"], row["last_event_ms"]
     hosts = {str(h) for h in (row["hosts"] or []) if h}
@@ -104,16 +104,24 @@ def run_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "latest_step": None if row["max_step"] is None else int(row["max_step"]),
         "tags": list(row["tags"] or []), "point_count": int(row["point_count"] or 0),
     }
-    for key, value in flatten(load_config(str(row["config_json"]))).items():
-        cells[f"config.{key}"] = value
+    for key, value in flatten(load_config(str(row["config_json"])), "config").items():
+        cells[key] = value
+        if config_types is not None:
+            seen = config_types.get(key)
+            if seen is None:
+                config_types[key] = {type(value)}
+            else:
+                seen.add(type(value))
     return cells
 
 
-def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None,
+              config_types: dict[str, set[type]] | None = None) -> list[dict[str, Any]]:
+    """The table's rows; `config_types` collects the Python types seen under each config key."""
     flt = queries.RunsFilter(run_ids=run_ids)
     result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms))
     names = result.column_names
-    return [run_row(dict(zip(names, r, strict=True))) for r in result.result_rows]
+    return [run_row(dict(zip(names, r, strict=True)), config_types) for r in result.result_rows]
 
 
 def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
@@ -133,27 +141,23 @@ def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence
             row[s.column_id] = int(value) if s.aggregate.endswith("_step") and value is not None else value
 
 
-def columns_of(rows: Sequence[Mapping[str, Any]], wanted: Sequence[Summary]) -> list[Column]:
+def columns_of(config_types: Mapping[str, set[type]], wanted: Sequence[Summary]) -> list[Column]:
     cols = [Column(cid, label, kind, "run") for cid, label, kind in RUN_COLUMNS]
-    config_keys: dict[str, Kind] = {}
-    for row in rows:
-        for key, value in row.items():
-            if key.startswith("config."):
-                config_keys[key] = _merge_kind(config_keys.get(key), value)
-    for key in sorted(config_keys):
-        cols.append(Column(key, key.removeprefix("config."), config_keys[key], "config"))
+    for key in sorted(config_types):
+        cols.append(Column(key, key.removeprefix("config."), _kind_of(config_types[key]), "config"))
     for s in wanted:
         label = f"{s.metric} {s.aggregate.replace('_', ' ')}"
         cols.append(Column(s.column_id, label, "number", "summary"))
     return cols
 
 
-def _merge_kind(seen: Kind | None, value: Any) -> Kind:
-    kind: Kind = ("list" if isinstance(value, (list, dict)) else
-                  "number" if filters.number(value) is not None and not isinstance(value, str)
-                  else "string")
-    if seen is None or seen == kind:
-        return kind
+def _kind_of(types: set[type]) -> Kind:
+    """number when every run holds a number there (bools are not), list for lists/dicts."""
+    values = types - {type(None)}
+    if values and values <= {int, float}:
+        return "number"
+    if values and values <= {list, dict}:
+        return "list"
     return "string"
 
 
@@ -206,9 +210,10 @@ def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
                 run_ids: Sequence[str] | None = None) -> Table:
     """Raises filters.FilterError for a filter that does not parse, ValueError for an unknown
     sort column."""
-    rows = read_rows(pool, active_ms, run_ids)
+    config_types: dict[str, set[type]] = {}
+    rows = read_rows(pool, active_ms, run_ids, config_types)
     add_summaries(pool, rows, wanted)
-    columns = columns_of(rows, wanted)
+    columns = columns_of(config_types, wanted)
     resolve = resolver(columns)
     predicate = filters.parse(filter_text, resolve)
     total = len(rows)
