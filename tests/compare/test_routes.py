@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import uuid
 from collections.abc import Iterator
@@ -255,3 +256,22 @@ def test_groups_decimated_after_aggregation_keep_the_band_extremes(world: World)
 def test_groups_bad_column_is_422(world: World) -> None:
     response = world.live.get("/groups", metric="train/loss", group_by="nope")
     assert response.status_code == 422 and "unknown group_by column 'nope'" in response.json()["detail"]
+
+
+def test_compare_includes_git_and_the_agents_env(world: World, clickhouse_server: EmbeddedClickHouse) -> None:
+    from tests.backend.helpers import insert_run
+
+    db = clickhouse_server.client(database=world.live.settings.ch_database)
+    env = {"python": "3.11.7", "packages": {"torch": "2.3.0", "numpy": "1.26.4"}, "argv": ["train.py"]}
+    insert_run(db, "e1", project="env", config_json='{"lr": 0.1}', git_commit="abc", env_json=json.dumps(env))
+    env2 = {**env, "packages": {"torch": "2.4.0", "numpy": "1.26.4"}, "argv": ["train.py", "--fast"]}
+    insert_run(db, "e2", project="env", config_json='{"lr": 0.1}', git_commit="def", env_json=json.dumps(env2))
+    db.close()
+    body = world.live.get("/compare", run_id=["e1", "e2"]).json()
+    assert body["differ"] == {
+        "env.argv": {"e1": ["train.py"], "e2": ["train.py", "--fast"]},
+        "env.packages.torch": {"e1": "2.3.0", "e2": "2.4.0"},
+        "git_commit": {"e1": "abc", "e2": "def"},
+    }
+    assert body["same"] == {"config.lr": 0.1, "env.packages.numpy": "1.26.4", "env.python": "3.11.7",
+                            "git_dirty": False, "tags": []}
