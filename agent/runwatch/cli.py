@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from runwatch import agent_cli
     from runwatch.importers import cli as import_cli
     from runwatch.server.commands import admin as admin_cli
-    from runwatch.server.commands import demo, logs, serve, supervisor
+    from runwatch.server.commands import demo, export, logs, serve, supervisor
     from runwatch.server.embedded import cli as embedded_cli
 
     parser = argparse.ArgumentParser(
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(subparsers)
     import_cli.register(subparsers)
     logs.register(subparsers)
+    export.register(subparsers)
     return parser
 
 

@@ -3,6 +3,8 @@ import { useShallow } from "zustand/react/shallow";
 
 import { useRoute } from "./app/hashRoute";
 import { useApp, useServices } from "./app/services";
+import { RunsView } from "./compare/RunsView";
+import { useCompare } from "./compare/store";
 import { CHECKPOINTS_TAB_ID, DISTRIBUTIONS_TAB, LOGS_TAB, MEDIA_TAB, PROGRESS_TAB } from "./core/tabs";
 import { richNav } from "./store/richNav";
 import { setTab } from "./store/actions";
@@ -96,6 +98,7 @@ export function App() {
   useEffect(() => richNav.subscribe((s, prev) => {
     if (s.logsTarget !== prev.logsTarget) setTab(store, LOGS_TAB.id);
   }), [store]);
+  const runsView = useCompare((s) => s.view === "runs") && !kiosk;
   const known = tabs.find((t) => t.id === tab);
   useEffect(() => {
     if (!known && tabs[0]) setTab(store, tabs[0].id);
@@ -114,13 +117,13 @@ export function App() {
       <RunBar />
       {route === "sql" && !kiosk ? <Suspense fallback={null}><SqlConsole /></Suspense> : (
       <div className="flex min-h-0 flex-1">
-        {!kiosk && <Sidebar />}
+        {!kiosk && !runsView && <Sidebar />}
         <main
           ref={panelsRef}
           className={`min-w-0 flex-1 ${kiosk ? "overflow-hidden px-6 py-5" : "overflow-y-auto px-5 py-4"}`}
           id="panels"
         >
-          {!kiosk && (
+          {!kiosk && !runsView && (
             <nav aria-label="Tabs" className="mb-3 flex gap-1 overflow-x-auto md:hidden">
               {tabs.map((t) => (
                 <button
@@ -135,7 +138,7 @@ export function App() {
               ))}
             </nav>
           )}
-          {!hasRuns ? <Waiting /> : board ? <KioskBoard /> : <TabContent tab={tab} title={title} />}
+          {runsView ? <RunsView /> : !hasRuns ? <Waiting /> : board ? <KioskBoard /> : <TabContent tab={tab} title={title} />}
         </main>
       </div>
       )}

@@ -68,6 +68,7 @@ class Settings(ClickHouseSettings):
     sse_ring_size: int = Field(default=512, alias="RUNWATCH_SSE_RING_SIZE", ge=1)
     sse_ring_mb: float = Field(default=128.0, alias="RUNWATCH_SSE_RING_MB", gt=0)
     metrics_raw_max_rows: int = Field(default=300_000, alias="RUNWATCH_METRICS_RAW_MAX_ROWS", ge=1)
+    smoothing_max_rows: int = Field(default=5_000_000, alias="RUNWATCH_SMOOTHING_MAX_ROWS", ge=1)
     tabs_file: Path | None = Field(default=None, alias="RUNWATCH_TABS_FILE")
     frontend_dist: Path | None = Field(default=None, alias="RUNWATCH_FRONTEND_DIST")
     apply_schema: bool = Field(default=True, alias="RUNWATCH_APPLY_SCHEMA")

@@ -2,6 +2,7 @@ import { useShallow } from "zustand/react/shallow";
 
 import { useRoute } from "../app/hashRoute";
 import { useApp, useServices } from "../app/services";
+import { patchCompare, useCompare } from "../compare/store";
 import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
 import type { ThemePreference } from "../store/uiSlice";
@@ -64,6 +65,7 @@ function SqlLink() {
 
 export function Header() {
   const { store } = useServices();
+  const view = useCompare((s) => s.view);
   const { total, active } = useApp(
     useShallow((s) => {
       let activeCount = 0;
@@ -83,6 +85,16 @@ export function Header() {
           </div>
         </div>
       </div>
+      <Segmented
+        label="View"
+        testId="view-switch"
+        value={view}
+        onChange={(v) => patchCompare({ view: v })}
+        options={[
+          { value: "charts", label: "Charts", title: "Live charts of the selected runs" },
+          { value: "runs", label: "Runs", title: "Every run: config, summaries, compare, group" },
+        ]}
+      />
       <div className="flex-1" />
       <SqlLink />
       <TimelinePicker />

@@ -20,14 +20,19 @@ from runwatch.server import assets
 from runwatch.server.api.auth import Authenticator, AuthMiddleware, exposure_warning
 from runwatch.server.api.routes import (
     checkpoints,
+    compare,
     errors,
+    export,
+    groups,
     health,
     histograms,
     login,
     logs,
     media,
     metrics,
+    run_detail,
     runs,
+    runs_table,
     saved_queries,
     sql,
     sql_schema,
@@ -66,6 +71,9 @@ def create_app(settings: Settings) -> FastAPI:
                        allowed_hosts=parse_allowed_hosts(settings.allowed_hosts, settings.server_host))
     errors.install(app)
     for module in (stream, runs, metrics, checkpoints, tabs, health, histograms, logs, media):
+        app.include_router(module.router)
+    # /runs/table and /runs/metrics before /runs/{run_id}
+    for module in (runs_table, run_detail, compare, groups, export):
         app.include_router(module.router)
     for module in (sql, sql_schema, saved_queries, login):
         app.include_router(module.router)

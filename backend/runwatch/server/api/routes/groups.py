@@ -1,0 +1,55 @@
+"""GET /groups: one metric of many runs, grouped by one or two columns, aggregated per step
+in ClickHouse (runwatch.server.compare.grouping)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.compare import grouping
+from runwatch.server.compare import table as tbl
+from runwatch.server.compare.filters import FilterError
+from runwatch.server.live.sse_encoding import json_array
+from runwatch.server.query.metric_queries import Window
+
+router = APIRouter(tags=["groups"])
+
+_MAX_STEP = 2**63 - 1
+
+
+@router.get("/groups")
+def groups(
+    ch: ClickHouseDep,
+    settings: SettingsDep,
+    metric: Annotated[str, Query(min_length=1, max_length=512)],
+    group_by: Annotated[list[str], Query(min_length=1, max_length=2, description="a column: config.lr, project, tags, host...")],
+    run_id: Annotated[list[str] | None, Query(max_length=10_000, description="only these runs")] = None,
+    filter: Annotated[str, Query(max_length=4000)] = "",
+    from_step: Annotated[int | None, Query(ge=0, le=_MAX_STEP)] = None,
+    to_step: Annotated[int | None, Query(ge=0, le=_MAX_STEP)] = None,
+    max_points: Annotated[int | None, Query(ge=16, le=100_000)] = None,
+) -> Response:
+    if from_step is not None and to_step is not None and from_step > to_step:
+        raise HTTPException(422, detail="from_step must not be greater than to_step")
+    try:
+        table = tbl.build_table(ch, int(settings.active_window_sec * 1000), filter_text=filter,
+                                run_ids=run_id)
+    except FilterError as exc:
+        raise HTTPException(422, detail=f"filter: {exc}") from None
+    resolve = tbl.resolver(table.columns)
+    columns = []
+    for name in group_by:
+        column = resolve(name)
+        if column is None:
+            raise HTTPException(422, detail=f"unknown group_by column {name!r}")
+        columns.append(column)
+    found = grouping.assign(table.rows, columns)
+    series = grouping.read_groups(ch, metric, found, Window(from_step, to_step),
+                                  max_points or settings.max_points)
+    body = b"".join((b'{"metric":', orjson.dumps(metric), b',"group_by":', orjson.dumps(columns),
+                     b',"groups":', json_array(series), b"}"))
+    return Response(body, media_type="application/json")

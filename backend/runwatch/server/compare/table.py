@@ -1,0 +1,228 @@
+"""The runs table: one row per run, its flattened config and the chosen metric summaries.
+
+Rows come from the same runs query as GET /runs (every run ClickHouse knows, joined with
+run_stats); summaries are one aggregate over metric_points in ClickHouse; the config is
+flattened here, per run (runwatch.server.compare.flatten). Filtering (the expression
+language of runwatch.server.compare.filters) and sorting then run over these rows: at
+10,000 runs that is milliseconds, and it lets a filter reach config keys and summaries alike.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from runwatch.server.compare import filters
+from runwatch.server.compare import queries as cq
+from runwatch.server.compare.flatten import flatten
+from runwatch.server.query import queries
+from runwatch.server.query.clients import ClientPool
+
+Kind = Literal["number", "string", "list", "time", "duration"]
+AGGREGATES = ("last", "min", "max", "min_step", "max_step")
+DEFAULT_AGGREGATES = ("last", "min", "max")
+ALL_RUNS = 1_000_000
+
+# id, label, kind: the run's own columns, in their default order.
+RUN_COLUMNS: tuple[tuple[str, str, Kind], ...] = (
+    ("name", "name", "string"), ("run_id", "run id", "string"), ("project", "project", "string"),
+    ("status", "status", "string"), ("user", "user", "string"), ("host", "host", "string"),
+    ("git_commit", "git commit", "string"), ("started", "started", "time"),
+    ("duration", "duration", "duration"), ("latest_step", "latest step", "number"),
+    ("tags", "tags", "list"), ("point_count", "points", "number"),
+)
+_RUN_IDS = {c[0] for c in RUN_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    kind: Kind
+    group: Literal["run", "config", "summary"]
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "label": self.label, "kind": self.kind, "group": self.group}
+
+
+@dataclass(frozen=True)
+class Summary:
+    metric: str
+    aggregate: str
+
+    @property
+    def column_id(self) -> str:
+        return f"{self.metric}:{self.aggregate}"
+
+
+def parse_summaries(specs: Sequence[str]) -> list[Summary]:
+    """`val/loss:min` → one summary; `val/loss` → last, min and max. Raises ValueError."""
+    out: list[Summary] = []
+    for spec in specs:
+        metric, sep, agg = spec.rpartition(":")
+        if sep and agg in AGGREGATES and metric:
+            out.append(Summary(metric, agg))
+        elif sep and agg and metric and agg not in AGGREGATES and ":" not in spec[len(metric) + 1:]:
+            raise ValueError(f"unknown summary {agg!r} in {spec!r}; one of {', '.join(AGGREGATES)}")
+        else:
+            out += [Summary(spec, a) for a in DEFAULT_AGGREGATES]
+    seen: dict[str, Summary] = {}
+    for s in out:
+        seen.setdefault(s.column_id, s)
+    return list(seen.values())
+
+
+def load_config(text: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(text) if text else {}
+    except orjson.JSONDecodeError:  # NaN/Infinity tokens, which only the json module reads
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None) -> dict[str, Any]:
+    """A runs-query row as the table's cells (config under `config.`)."""
+    start, last = row["start_ms"], row["last_event_ms"]
+    hosts = {str(h) for h in (row["hosts"] or []) if h}
+    if row["run_host"]:
+        hosts.add(str(row["run_host"]))
+    cells: dict[str, Any] = {
+        "run_id": str(row["run_id"]), "name": str(row["name"]) or str(row["run_id"]),
+        "project": str(row["project"]), "status": str(row["status"]),
+        "is_active": bool(row["is_active"]), "user": str(row["user"]),
+        "host": ", ".join(sorted(hosts)), "git_commit": str(row["git_commit"]),
+        "started": None if start is None else int(start),
+        "duration": int(last) - int(start) if start is not None and last is not None else None,
+        "latest_step": None if row["max_step"] is None else int(row["max_step"]),
+        "tags": list(row["tags"] or []), "point_count": int(row["point_count"] or 0),
+    }
+    for key, value in flatten(load_config(str(row["config_json"])), "config").items():
+        cells[key] = value
+        if config_types is not None:
+            seen = config_types.get(key)
+            if seen is None:
+                config_types[key] = {type(value)}
+            else:
+                seen.add(type(value))
+    return cells
+
+
+def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None,
+              config_types: dict[str, set[type]] | None = None) -> list[dict[str, Any]]:
+    """The table's rows; `config_types` collects the Python types seen under each config key."""
+    flt = queries.RunsFilter(run_ids=run_ids)
+    result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms))
+    names = result.column_names
+    return [run_row(dict(zip(names, r, strict=True)), config_types) for r in result.result_rows]
+
+
+def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
+    if not wanted or not rows:
+        return
+    metrics = sorted({s.metric for s in wanted})
+    result = pool.query(*cq.summaries(metrics, sorted({s.aggregate for s in wanted})))
+    by_key = {(r[0], r[1]): dict(zip(result.column_names, r, strict=True)) for r in result.result_rows}
+    for row in rows:
+        for s in wanted:
+            found = by_key.get((row["run_id"], s.metric))
+            value = None if found is None else found[s.aggregate]
+            if found is not None and s.aggregate.endswith("_step") and not found["finite"]:
+                value = None
+            if isinstance(value, float) and math.isnan(value) and s.aggregate != "last":
+                value = None
+            row[s.column_id] = int(value) if s.aggregate.endswith("_step") and value is not None else value
+
+
+def columns_of(config_types: Mapping[str, set[type]], wanted: Sequence[Summary]) -> list[Column]:
+    cols = [Column(cid, label, kind, "run") for cid, label, kind in RUN_COLUMNS]
+    for key in sorted(config_types):
+        cols.append(Column(key, key.removeprefix("config."), _kind_of(config_types[key]), "config"))
+    for s in wanted:
+        label = f"{s.metric} {s.aggregate.replace('_', ' ')}"
+        cols.append(Column(s.column_id, label, "number", "summary"))
+    return cols
+
+
+def _kind_of(types: set[type]) -> Kind:
+    """number when every run holds a number there (bools are not), list for lists/dicts."""
+    values = types - {type(None)}
+    if values and values <= {int, float}:
+        return "number"
+    if values and values <= {list, dict}:
+        return "list"
+    return "string"
+
+
+def resolver(columns: Sequence[Column]) -> Callable[[str], str | None]:
+    ids = {c.id for c in columns}
+
+    def resolve(name: str) -> str | None:
+        if name in ids:
+            return name
+        if f"config.{name}" in ids:
+            return f"config.{name}"
+        return None
+
+    return resolve
+
+
+def sort_rows(rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Stable multi-key sort: numbers as numbers, then text; missing values last either way."""
+    for spec in reversed(keys):
+        desc = spec.startswith("-")
+        column = spec.lstrip("-+")
+        present = [r for r in rows if _sort_key(r.get(column)) is not None]
+        missing = [r for r in rows if _sort_key(r.get(column)) is None]
+        present.sort(key=lambda r: _sort_key(r.get(column)) or (0, 0.0, ""), reverse=desc)
+        rows[:] = present + missing
+
+
+def _sort_key(value: Any) -> tuple[int, float, str] | None:
+    if value is None:
+        return None
+    number = filters.number(value) if not isinstance(value, str) else None
+    if number is not None:
+        if math.isnan(number):
+            return None
+        return (0, number, "")
+    if isinstance(value, (list, tuple)):
+        return (1, 0.0, ",".join(map(str, value)).lower())
+    return (1, 0.0, str(value).lower())
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[Column]
+    rows: list[dict[str, Any]]  # matching rows, sorted
+    total: int  # rows before filtering
+
+
+def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
+                sort: Sequence[str] = (), wanted: Sequence[Summary] = (),
+                run_ids: Sequence[str] | None = None) -> Table:
+    """Raises filters.FilterError for a filter that does not parse, ValueError for an unknown
+    sort column."""
+    config_types: dict[str, set[type]] = {}
+    rows = read_rows(pool, active_ms, run_ids, config_types)
+    add_summaries(pool, rows, wanted)
+    columns = columns_of(config_types, wanted)
+    resolve = resolver(columns)
+    predicate = filters.parse(filter_text, resolve)
+    total = len(rows)
+    rows = [r for r in rows if predicate(r)]
+    resolved = []
+    for spec in sort:
+        column = resolve(spec.lstrip("-+"))
+        if column is None:
+            raise ValueError(f"unknown sort column {spec.lstrip('-+')!r}")
+        resolved.append(("-" if spec.startswith("-") else "") + column)
+    sort_rows(rows, resolved)
+    return Table(columns, rows, total)

@@ -1,0 +1,320 @@
+"""Compare-runs benchmark: runs table, grouped chart, smoothing, export — each beside the
+naive approach (all points to Python, or to the browser).
+
+Against the embedded ClickHouse (a subprocess) and a `runwatch serve` subprocess:
+
+1. Runs table of 10,000 runs with nested configs and 2 metrics x 50 steps each (1 M points):
+   GET /runs/table with a summary column (server time over HTTP, median of 10), and the first
+   render in Chromium (response received → first rows in the DOM). Naive: every point to
+   Python (query_np) and min/max/last per run in numpy.
+2. Grouped chart, 20 runs x 50,000 steps in 4 groups: GET /groups (median of 10). Naive: the
+   1 M points to Python and the per-step mean/min/max/std in numpy.
+3. Smoothing 1 M points: each filter alone (median of 10) and GET /metrics?smoothing=ema end to
+   end on a 1 M-point run. Naive: the 1 M raw points shipped as JSON (what a browser-side
+   smoothing at full resolution would have to download).
+4. Export of 20 M points (--export-rows) as Parquet and CSV: the server's RSS sampled every
+   0.1 s while the body streams to /dev/null.
+
+    .venv/bin/python tests/benchmarks/bench_compare.py [--export-rows 20000000] [--only table groups smoothing export]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from runwatch.server.compare.smoothing import Smoothing, smooth  # noqa: E402
+from runwatch.server.migrate import apply_schema  # noqa: E402
+from tests.benchmarks.bench_backend import server_process  # noqa: E402
+from tests.support.clickhouse import EmbeddedClickHouse  # noqa: E402
+
+RESULTS: list[tuple[str, str, str]] = []
+PHASES = ["table", "groups", "smoothing", "export"]
+
+
+def report(name: str, value: str, target: str = "") -> None:
+    RESULTS.append((name, value, target))
+    print(f"{name}: {value}" + (f"  (target {target})" if target else ""), flush=True)
+
+
+def median_ms(fn: Any, n: int = 10) -> float:
+    fn()
+    times = []
+    for _ in range(n):
+        began = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+PROCESSES: list[Any] = []  # (name, psutil.Process) whose CPU time a request costs
+
+
+def cpu_ms(fn: Any, n: int = 10) -> tuple[float, str]:
+    """Median wall ms and the median CPU ms each process spent per call. On a shared machine
+    (load average far above the core count) wall time mostly measures waiting; CPU time is
+    the work."""
+    fn()
+    walls, cpus = [], []
+    for _ in range(n):
+        before = [sum(p.cpu_times()[:2]) for _, p in PROCESSES] + [time.process_time()]
+        began = time.perf_counter()
+        fn()
+        walls.append((time.perf_counter() - began) * 1000)
+        after = [sum(p.cpu_times()[:2]) for _, p in PROCESSES] + [time.process_time()]
+        cpus.append([(a - b) * 1000 for a, b in zip(after, before, strict=True)])
+    names = [name for name, _ in PROCESSES] + ["this process"]
+    per = [statistics.median(c[i] for c in cpus) for i in range(len(names))]
+    return statistics.median(walls), ", ".join(f"{n} {v:.0f}" for n, v in zip(names, per, strict=True) if v >= 0.5)
+
+
+def load(ch: EmbeddedClickHouse, database: str) -> None:
+    admin = ch.client()
+    apply_schema(admin, database)
+    admin.close()
+    db = ch.client(database=database)
+    began = time.perf_counter()
+    db.command("""
+        INSERT INTO runs (run_id, project, name, config_json, tags, status, started_at, updated_at)
+        SELECT concat('run-', toString(number)), concat('proj-', toString(number % 10)),
+               concat('name-', toString(number)),
+               concat('{"optimizer": {"lr": ', toString(pow(10, -(number % 5) - 1)),
+                      ', "name": "adam"}, "model": {"depth": ', toString(number % 4 * 4 + 2),
+                      ', "width": ', toString(64 * (number % 3 + 1)), '}, "seed": ', toString(number),
+                      ', "data": {"augment": [{"kind": "flip", "p": 0.5}]}}'),
+               if(number % 10 = 0, ['ablation'], []), if(number % 7 = 0, 'failed', 'finished'),
+               now64(3) - toIntervalSecond(number), now64(3) - toIntervalSecond(number)
+        FROM numbers(10000)""")
+    db.command("""
+        INSERT INTO metric_points (run_id, metric, step, value, event_time)
+        SELECT concat('run-', toString(intDiv(number, 100))), if(number % 2 = 0, 'val/loss', 'train/loss'),
+               intDiv(number % 100, 2), 1 / (1 + intDiv(number % 100, 2)) + (number % 13) / 100,
+               now64(3) - toIntervalSecond(intDiv(number, 100))
+        FROM numbers(1000000)""")
+    db.command("""
+        INSERT INTO runs (run_id, project, name, config_json, status)
+        SELECT concat('g-', toString(number)), 'grouped', concat('g-', toString(number)),
+               concat('{"model": {"depth": ', toString(number % 4), '}}'), 'finished'
+        FROM numbers(20)""")
+    db.command("""
+        INSERT INTO metric_points (run_id, metric, step, value)
+        SELECT concat('g-', toString(number % 20)), 'train/loss', intDiv(number, 20),
+               1 / (1 + intDiv(number, 20) / 1000) + sin(number) / 10
+        FROM numbers(1000000)""")
+    db.command("""
+        INSERT INTO metric_points (run_id, metric, step, value)
+        SELECT 'smooth-1m', 'train/loss', number, exp(-number / 300000) + sin(number * 7.1) / 5
+        FROM numbers(1000000)""")
+    db.command("INSERT INTO runs (run_id, project, status) VALUES ('smooth-1m', 'smooth', 'finished')")
+    db.close()
+    print(f"loaded in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def bench_table(ch: EmbeddedClickHouse, database: str, url: str) -> None:
+    params = {"summary": "val/loss:min", "sort": "-config.optimizer.lr"}
+    with httpx.Client(timeout=60) as client:
+        body: dict[str, Any] = {}
+
+        def get() -> None:
+            body.update(client.get(f"{url}/runs/table", params=params).json())
+
+        server, cpu = cpu_ms(get)
+    report(f"GET /runs/table, {body['total']:,} runs, {len(body['columns'])} columns, a summary (HTTP)",
+           f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 300 ms with the first render")
+    db = ch.client(database=database)
+
+    def naive() -> None:
+        rows = db.query_np("SELECT toString(run_id) AS run_id, step, value FROM metric_points WHERE metric = 'val/loss'")
+        order = np.lexsort((rows["step"], rows["run_id"]))
+        runs = rows["run_id"][order]
+        starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+        values = rows["value"][order].astype(np.float64)
+        np.fmin.reduceat(values, starts)
+        np.fmax.reduceat(values, starts)
+
+    naive_ms, cpu = cpu_ms(naive, 5)
+    db.close()
+    report("naive: every val/loss point to Python, min per run in numpy", f"{naive_ms:.0f} ms median wall; CPU ms: {cpu}")
+    render = first_render(url)
+    if render is not None:
+        report("first render in Chromium (runs/table response → rows in the DOM), 10,000 runs",
+               f"{render[1]:.0f} ms (response {render[0]:.0f} ms after the request)", "")
+
+
+def first_render(url: str) -> tuple[float, float] | None:
+    try:
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser.chromium import launch
+    except ImportError:
+        print("playwright missing: no first-render figure", flush=True)
+        return None
+    observer = """
+        new MutationObserver((_, obs) => {
+          if (document.querySelector('[data-testid=runs-table] [data-run-id]')) {
+            window.__firstRow = performance.now(); obs.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });"""
+    renders, responses = [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        for _ in range(5):
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.add_init_script(observer)
+            page.goto(f"{url}/?view=runs&sum=val/loss:min&sort=-config.optimizer.lr")
+            page.wait_for_function("window.__firstRow !== undefined", timeout=60_000)
+            timing = page.evaluate("""() => {
+                const e = performance.getEntriesByType('resource').find(r => r.name.includes('runs/table'));
+                return [e.responseEnd - e.requestStart, window.__firstRow - e.responseEnd];
+            }""")
+            responses.append(timing[0])
+            renders.append(timing[1])
+            page.close()
+        browser.close()
+    return statistics.median(responses), statistics.median(renders)
+
+
+def bench_groups(ch: EmbeddedClickHouse, database: str, url: str) -> None:
+    # as the page asks: the checked runs by id
+    params = {"metric": "train/loss", "group_by": "model.depth", "run_id": [f"g-{i}" for i in range(20)]}
+    with httpx.Client(timeout=60) as client:
+        body: dict[str, Any] = {}
+
+        def get() -> None:
+            body.update(client.get(f"{url}/groups", params=params).json())
+
+        server, cpu = cpu_ms(get)
+    sizes = [g["size"] for g in body["groups"]]
+    report(f"GET /groups: 20 runs x 50,000 steps (1 M points), {len(sizes)} groups, mean + band",
+           f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 500 ms")
+    db = ch.client(database=database)
+
+    def naive() -> None:
+        import pandas as pd
+
+        rows = db.query_df("SELECT run_id, step, value FROM metric_points WHERE run_id LIKE 'g-%' "
+                           "AND metric = 'train/loss'")
+        rows["g"] = rows["run_id"].str.slice(2).astype(int) % 4
+        rows.groupby(["g", "step"])["value"].agg(["mean", "min", "max", "std"])
+        del pd
+
+    naive_ms, cpu = cpu_ms(naive, 5)
+    db.close()
+    report("naive: the 1 M points to Python (pandas), groupby step", f"{naive_ms:.0f} ms median wall; CPU ms: {cpu}")
+
+
+def bench_smoothing(url: str) -> None:
+    y = np.cumsum(np.random.default_rng(0).normal(size=1_000_000))
+    for s in (Smoothing("ema", weight=0.9), Smoothing("sma", window=101),
+              Smoothing("gaussian", sigma=20), Smoothing("savgol", window=101, order=3)):
+        ms, cpu = cpu_ms(lambda s=s: smooth(y, s))
+        report(f"smoothing 1 M points: {s.describe()}", f"{ms:.1f} ms median wall; CPU ms: {cpu}", "< 100 ms")
+    with httpx.Client(timeout=120) as client:
+        size = 0
+
+        def smoothed() -> None:
+            nonlocal size
+            size = len(client.get(f"{url}/metrics/smooth-1m",
+                                  params={"metric": "train/loss", "smoothing": "ema", "weight": 0.9}).content)
+
+        e2e, cpu = cpu_ms(smoothed, 5)
+        report("GET /metrics?smoothing=ema over a 1 M-point run (ClickHouse read + filter + LTTB)",
+               f"{e2e:.0f} ms median wall, {size / 1e3:.0f} kB; CPU ms: {cpu}", "")
+
+        def naive() -> None:
+            nonlocal size
+            size = len(client.get(f"{url}/export/smooth-1m", params={"format": "jsonl"}).content)
+
+        naive_ms, cpu = cpu_ms(naive, 3)
+        report("naive: the 1 M raw points to the browser as JSON for client-side smoothing",
+               f"{naive_ms:.0f} ms wall, {size / 1e6:.0f} MB; CPU ms: {cpu}", "")
+
+
+def load_export(ch: EmbeddedClickHouse, database: str, rows: int) -> None:
+    db = ch.client(database=database)
+    began = time.perf_counter()
+    db.command(f"""
+        INSERT INTO metric_points (run_id, metric, host, rank, step, value, event_time)
+        SELECT 'huge', concat('m', toString(number % 4)), 'h', 0, intDiv(number, 4),
+               if(number % 1000003 = 0, nan, sin(number) * 3.7),
+               toDateTime64('2026-01-01 00:00:00', 3) + toIntervalMillisecond(number)
+        FROM numbers({int(rows)})""")
+    db.close()
+    print(f"{rows:,} export rows in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def bench_export(url: str, process: Any, rows: int) -> None:
+    for fmt in ("parquet", "csv"):
+        samples: list[int] = []
+        stop = threading.Event()
+
+        def sample(samples: list[int] = samples, stop: threading.Event = stop) -> None:
+            while not stop.is_set():
+                samples.append(process.memory_info().rss)
+                stop.wait(0.1)
+
+        before = process.memory_info().rss
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        began = time.perf_counter()
+        total = 0
+        with httpx.stream("GET", f"{url}/export/huge", params={"format": fmt}, timeout=1800) as r:
+            for chunk in r.iter_bytes(1 << 20):
+                total += len(chunk)
+        elapsed = time.perf_counter() - began
+        stop.set()
+        thread.join()
+        after = process.memory_info().rss
+        report(f"export {rows:,} points as {fmt}: server RSS before / peak / after",
+               f"{before / 2**20:.0f} / {max(samples) / 2**20:.0f} / {after / 2**20:.0f} MiB "
+               f"({total / 1e6:,.0f} MB in {elapsed:.1f} s)", "flat")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--export-rows", type=int, default=20_000_000)
+    parser.add_argument("--only", nargs="+", choices=PHASES, default=PHASES)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="runwatch-bench-compare-"))
+    only = set(args.only)
+    try:
+        with EmbeddedClickHouse(work / "clickhouse") as ch:
+            load(ch, "bench_compare")
+            if "export" in only:
+                load_export(ch, "bench_compare", args.export_rows)
+            with server_process(ch, "bench_compare", work / "server.log",
+                                RUNWATCH_CACHE_HORIZON_DAYS="0.00001") as (url, process):
+                import psutil
+
+                PROCESSES[:] = [("server", process), ("clickhouse", psutil.Process(ch.pid))]
+                if "table" in only:
+                    bench_table(ch, "bench_compare", url)
+                if "groups" in only:
+                    bench_groups(ch, "bench_compare", url)
+                if "smoothing" in only:
+                    bench_smoothing(url)
+                if "export" in only:
+                    bench_export(url, process, args.export_rows)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n| measurement | result | target |\n| --- | --- | --- |")
+    for name, value, target in RESULTS:
+        print(f"| {name} | {value} | {target} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
