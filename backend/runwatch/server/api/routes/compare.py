@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.routes.errors import NOT_FOUND, UNAVAILABLE, invalid_parameters
 from runwatch.server.api.routes.run_detail import run_details
 from runwatch.server.compare.diff import diff
 from runwatch.server.compare.flatten import flatten
@@ -29,7 +30,7 @@ def comparable(info: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-@router.get("/compare")
+@router.get("/compare", responses={**NOT_FOUND, **UNAVAILABLE})
 def compare_runs(
     ch: ClickHouseDep,
     settings: SettingsDep,
@@ -37,7 +38,7 @@ def compare_runs(
 ) -> Response:
     order = list(dict.fromkeys(run_id))
     if len(order) < 2:
-        raise HTTPException(422, detail="give at least two different run_id values")
+        raise invalid_parameters("run_id", "give at least two different run_id values")
     found = run_details(ch, order, int(settings.active_window_sec * 1000))
     unknown = [r for r in order if r not in found]
     if unknown:

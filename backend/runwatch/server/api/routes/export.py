@@ -10,11 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
 from runwatch.server.api.deps import ClickHouseDep
-from runwatch.server.api.routes.errors import ensure_run_exists
+from runwatch.server.api.routes.errors import (
+    NOT_FOUND,
+    UNAVAILABLE,
+    ensure_run_exists,
+    invalid_parameters,
+)
 from runwatch.server.compare import queries as cq
 from runwatch.server.query.metric_queries import Window
 
@@ -41,7 +46,7 @@ def chunks(stream: Any) -> Iterator[bytes]:
         stream.close()
 
 
-@router.get("/export/{run_id}")
+@router.get("/export/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE, **{200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/x-ndjson": {}}, "description": "Every raw point of the run"}}})
 def export_run(
     run_id: Annotated[str, Path(min_length=1, max_length=512)],
     ch: ClickHouseDep,
@@ -53,7 +58,7 @@ def export_run(
     to_time: Annotated[int | None, Query(ge=0, description="epoch ms")] = None,
 ) -> StreamingResponse:
     if from_step is not None and to_step is not None and from_step > to_step:
-        raise HTTPException(422, detail="from_step must not be greater than to_step")
+        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
     ensure_run_exists(ch, run_id)
     stream = open_export(ch.get(), run_id, format, metric or [],
                          Window(from_step, to_step, from_time, to_time))

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.routes.errors import UNAVAILABLE, invalid_parameters
 from runwatch.server.compare import grouping
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.filters import FilterError
@@ -21,7 +22,7 @@ router = APIRouter(tags=["groups"])
 _MAX_STEP = 2**63 - 1
 
 
-@router.get("/groups")
+@router.get("/groups", responses=UNAVAILABLE)
 def groups(
     ch: ClickHouseDep,
     settings: SettingsDep,
@@ -34,18 +35,18 @@ def groups(
     max_points: Annotated[int | None, Query(ge=16, le=100_000)] = None,
 ) -> Response:
     if from_step is not None and to_step is not None and from_step > to_step:
-        raise HTTPException(422, detail="from_step must not be greater than to_step")
+        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
     try:
         table = tbl.build_table(ch, int(settings.active_window_sec * 1000), filter_text=filter,
                                 run_ids=run_id)
     except FilterError as exc:
-        raise HTTPException(422, detail=f"filter: {exc}") from None
+        raise invalid_parameters("filter", f"filter: {exc}") from None
     resolve = tbl.resolver(table.columns)
     columns = []
     for name in group_by:
         column = resolve(name)
         if column is None:
-            raise HTTPException(422, detail=f"unknown group_by column {name!r}")
+            raise invalid_parameters("group_by", f"unknown group_by column {name!r}")
         columns.append(column)
     found = grouping.assign(table.rows, columns)
     series = grouping.read_groups(ch, metric, found, Window(from_step, to_step),

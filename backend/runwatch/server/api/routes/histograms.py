@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep
-from runwatch.server.api.routes.errors import ensure_run_exists
+from runwatch.server.api.routes.errors import NOT_FOUND, UNAVAILABLE, ensure_run_exists
 from runwatch.server.live.sse_encoding import dumps
 from runwatch.server.query import rich_queries as queries
 
@@ -29,7 +29,7 @@ def thin_steps(steps: list[int], max_steps: int) -> list[int]:
     return [steps[i] for i in picked]
 
 
-@router.get("/histograms/{run_id}")
+@router.get("/histograms/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE})
 def histogram_metrics(run_id: RunId, ch: ClickHouseDep) -> Response:
     ensure_run_exists(ch, run_id)
     rows = ch.query(*queries.histogram_metrics(run_id)).result_rows
@@ -37,7 +37,7 @@ def histogram_metrics(run_id: RunId, ch: ClickHouseDep) -> Response:
     return Response(dumps({"run_id": run_id, "metrics": metrics}), media_type="application/json")
 
 
-@router.get("/histograms/{run_id}/data")
+@router.get("/histograms/{run_id}/data", responses={**NOT_FOUND, **UNAVAILABLE})
 def histogram_data(
     run_id: RunId,
     ch: ClickHouseDep,

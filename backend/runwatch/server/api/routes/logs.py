@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep
-from runwatch.server.api.routes.errors import ensure_run_exists
+from runwatch.server.api.routes.errors import (
+    NOT_FOUND,
+    UNAVAILABLE,
+    ensure_run_exists,
+    invalid_parameters,
+)
 from runwatch.server.live.sse_encoding import dumps
 from runwatch.server.query import rich_queries as queries
 from runwatch.server.query.rich_queries import LogFilter
@@ -36,7 +41,7 @@ def decode_cursor(text: str) -> tuple[int, str, int, int]:
         t, rank, seq, host = text.split(".", 3)
         return int(t), host, int(rank), int(seq)
     except ValueError:
-        raise HTTPException(422, detail=f"after: not a log cursor: {text[:80]!r}") from None
+        raise invalid_parameters("after", f"after: not a log cursor: {text[:80]!r}") from None
 
 
 def _lines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -54,7 +59,7 @@ def _answer(body: dict[str, Any], lines: list[dict[str, Any]], cursor: str | Non
     return Response(dumps(body), media_type="application/json")
 
 
-@router.get("/logs/{run_id}")
+@router.get("/logs/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE})
 def run_logs(
     run_id: Annotated[str, Path(min_length=1, max_length=512)],
     ch: ClickHouseDep,
@@ -67,7 +72,7 @@ def run_logs(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> Response:
     if sum(x is not None for x in (after, around_step, around_time)) > 1:
-        raise HTTPException(422, detail="give at most one of after, around_step, around_time")
+        raise invalid_parameters("after", "give at most one of after, around_step, around_time")
     ensure_run_exists(ch, run_id)
     where = LogFilter(rank=rank, stream=stream, grep=grep or None)
     if after is not None:
@@ -80,7 +85,7 @@ def run_logs(
     return _answer({"run_id": run_id}, _lines(rows), after)
 
 
-@router.get("/logs")
+@router.get("/logs", responses=UNAVAILABLE)
 def search_logs(
     ch: ClickHouseDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],

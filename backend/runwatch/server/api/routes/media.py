@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep
-from runwatch.server.api.routes.errors import ensure_run_exists
+from runwatch.server.api.routes.errors import NOT_FOUND, UNAVAILABLE, ensure_run_exists
 from runwatch.server.live.sse_encoding import dumps
 from runwatch.server.query import rich_queries as queries
 
@@ -19,7 +19,7 @@ RunId = Annotated[str, Path(min_length=1, max_length=512)]
 SAFE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-@router.get("/media/{run_id}")
+@router.get("/media/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE})
 def list_media(
     run_id: RunId, ch: ClickHouseDep,
     key: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -33,7 +33,7 @@ def list_media(
     return Response(dumps({"run_id": run_id, "media": items}), media_type="application/json")
 
 
-@router.get("/media/{run_id}/image")
+@router.get("/media/{run_id}/image", responses={**NOT_FOUND, **UNAVAILABLE, **{200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image bytes"}}})
 def media_image(
     run_id: RunId, ch: ClickHouseDep,
     key: Annotated[str, Query(min_length=1, max_length=200)],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.routes.errors import NOT_FOUND, UNAVAILABLE
 from runwatch.server.compare import queries as cq
 from runwatch.server.compare.table import load_config
 from runwatch.server.live.runinfo import rows_as_dicts, run_info
@@ -41,7 +42,7 @@ def run_details(ch: Any, run_ids: list[str], active_ms: int) -> dict[str, dict[s
     return out
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE})
 def run_detail(
     run_id: Annotated[str, Path(min_length=1, max_length=512)],
     ch: ClickHouseDep,

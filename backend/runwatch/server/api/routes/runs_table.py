@@ -9,10 +9,11 @@ import math
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.routes.errors import UNAVAILABLE, invalid_parameters
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.filters import FilterError
 from runwatch.server.live.sse_encoding import float_label, sanitize
@@ -20,7 +21,7 @@ from runwatch.server.live.sse_encoding import float_label, sanitize
 router = APIRouter(tags=["runs"])
 
 
-@router.get("/runs/table")
+@router.get("/runs/table", responses={**UNAVAILABLE, **{200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The table (format=csv: as CSV)"}}})
 def runs_table(
     ch: ClickHouseDep,
     settings: SettingsDep,
@@ -37,16 +38,16 @@ def runs_table(
         table = tbl.build_table(ch, int(settings.active_window_sec * 1000), filter_text=filter,
                                 sort=sort or [], wanted=wanted)
     except FilterError as exc:
-        raise HTTPException(422, detail=f"filter: {exc}") from None
+        raise invalid_parameters("filter", f"filter: {exc}") from None
     except ValueError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
+        raise invalid_parameters("sort", str(exc)) from None
     rows = table.rows[offset: offset + limit]
     columns = table.columns
     if column:
         by_id = {c.id: c for c in columns}
         unknown = [c for c in column if c not in by_id]
         if unknown:
-            raise HTTPException(422, detail=f"unknown columns: {', '.join(unknown)}")
+            raise invalid_parameters("columns", f"unknown columns: {', '.join(unknown)}")
         columns = [by_id[c] for c in column]
     if format == "csv":
         return Response(_csv(columns, rows), media_type="text/csv",
@@ -70,7 +71,7 @@ def runs_table(
     return Response(body, media_type="application/json")
 
 
-@router.get("/runs/metrics")
+@router.get("/runs/metrics", responses=UNAVAILABLE)
 def metric_names(ch: ClickHouseDep) -> Response:
     """Every metric name, for choosing summary columns, a group's metric or an x axis."""
     from runwatch.server.compare import queries as cq
