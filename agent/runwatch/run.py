@@ -28,6 +28,8 @@ from typing import Any
 
 from runwatch import lifecycle
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
+from runwatch.failure import Failure, classify
+from runwatch.heartbeat import Heartbeat
 from runwatch.metadata import RunMetadata
 from runwatch.pipeline import Pipeline, Tunables
 from runwatch.system.protocol import Collector
@@ -79,6 +81,7 @@ class Run:
         system_interval: float = 2.0,
         collectors: Sequence[Collector] | None = None,
         exit_timeout: float = 10.0,
+        heartbeat_interval: float | None = 10.0,
         register_run: bool | None = None,
         transport_factory: Callable[[], Transport] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -97,7 +100,8 @@ class Run:
         retry_max (s, backoff cap), async_insert (None: for small batches), compression (None,
         'lz4', 'zstd', 'gzip'), insert_timeout (s), system_metrics (default: on in local rank 0
         or a single process), system_interval (s), collectors (replace the default psutil +
-        NVML ones), exit_timeout (s given to the flush at interpreter exit), register_run
+        NVML ones), heartbeat_interval (s between rewrites of the runs row that tell a live
+        process from a vanished one; None: no heartbeat), exit_timeout (s given to the flush at interpreter exit), register_run
         (write the runs row; default: rank 0 only), transport_factory (tests), environ (the
         environment to read instead of os.environ).
         """
@@ -154,9 +158,16 @@ class Run:
                 name=f"runwatch-sampler-{self.identity.run_id}",
             )
 
+        self._row_lock = threading.Lock()  # the heartbeat and finish() both write the row
+        self._heartbeat: Heartbeat | None = None
+        if self._register and heartbeat_interval:
+            self._heartbeat = Heartbeat(self._beat, heartbeat_interval,
+                                        name=f"runwatch-heartbeat-{self.identity.run_id}")
         if self._register:
             self._pipeline.submit_run_row(self._metadata.row)
         self._pipeline.start()
+        if self._heartbeat is not None:
+            self._heartbeat.start()
         if self._sampler is not None:
             self._sampler.start()
         lifecycle.track(self)
@@ -233,9 +244,10 @@ class Run:
     def update_config(self, config: Mapping[str, Any]) -> None:
         """Merge `config` into the run's config and store the new runs row."""
         self.config.update(config)
-        self._metadata = self._metadata.with_config(self.config)
-        if self._register and self._accepting:
-            self._pipeline.submit_run_row(self._metadata.row)
+        with self._row_lock:
+            self._metadata = self._metadata.with_config(self.config)
+            if self._register and self._accepting:
+                self._pipeline.submit_run_row(self._metadata.row)
 
     # -- flushing and finishing -----------------------------------------------------------
 
@@ -248,9 +260,11 @@ class Run:
             return self._buffer.pending_points() == 0
         return self._writer.flush(timeout)
 
-    def finish(self, status: str = "finished", timeout: float | None = 30.0) -> None:
+    def finish(self, status: str = "finished", timeout: float | None = 30.0,
+               *, error: BaseException | None = None) -> None:
         """Flush, stop the threads and mark the run `status` ('finished' or 'failed').
-        Idempotent; later `log()` calls are ignored."""
+        `error`: the exception that ended it, recorded as the failure reason (its type and
+        message; 'oom' for an OutOfMemoryError). Idempotent; later `log()` calls are ignored."""
         if status not in _STATUSES:
             raise ValueError(f"status must be one of {_STATUSES}, got {status!r}")
         with self._finish_lock:
@@ -259,10 +273,16 @@ class Run:
             self._finished = True
             self._accepting = False
         self.status = status
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         if self._sampler is not None:
             self._sampler.stop(timeout=5.0)
+        failure: Failure | None = classify(error) if error is not None else None
+        if failure is not None and status == "finished":
+            failure = None
         if self._register:
-            self._pipeline.submit_run_row(self._metadata.finished(status))
+            with self._row_lock:
+                self._pipeline.submit_run_row(self._metadata.finished(status, failure))
         self._writer.stop(timeout)
         lifecycle.untrack(self)
         self._report_leftovers()
@@ -279,7 +299,7 @@ class Run:
         clean = exc_type is None or (
             isinstance(exc, SystemExit) and exc.code in (0, None)
         )
-        self.finish("finished" if clean else "failed")
+        self.finish("finished" if clean else "failed", error=None if clean else exc)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -304,12 +324,24 @@ class Run:
 
     def _at_exit(self, failed: bool) -> None:
         if os.getpid() == self._pid and not self._finished:
-            self.finish("failed" if failed else "finished", timeout=self.exit_timeout)
+            error = getattr(sys, "last_value", None) if failed else None
+            self.finish("failed" if failed else "finished", timeout=self.exit_timeout,
+                        error=error if isinstance(error, BaseException) else None)
+
+    def _beat(self) -> None:
+        with self._row_lock:
+            if self._finished:
+                return
+            self._metadata = self._metadata.heartbeat()
+            self._pipeline.submit_run_row(self._metadata.row)
 
     def _after_fork_in_child(self) -> None:
         self._accepting = False
         self._finish_lock = threading.Lock()
         self._pipeline.forget_after_fork()
+        if self._heartbeat is not None:
+            self._heartbeat.forget_after_fork()
+        self._row_lock = threading.Lock()
         if self._sampler is not None:
             self._sampler.forget_after_fork()
         self._warnings = OncePerKey(stacklevel=4)

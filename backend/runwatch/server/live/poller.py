@@ -213,7 +213,7 @@ class Poller:
         s = self._settings
         result = self._pool.query(*queries.runs_horizon(
             s.cache_horizon_runs, int(s.cache_horizon_days * 86_400_000),
-            int(s.active_window_sec * 1000)))
+            int(s.active_window_sec * 1000), int(s.crash_after_sec * 1000)))
         runs = [run_info(row) for row in rows_as_dicts(result.column_names, result.result_rows)]
         self._publish(self._cache.set_runs(runs))
         horizon = {r["run_id"] for r in runs}
