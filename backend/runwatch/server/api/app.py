@@ -17,7 +17,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from runwatch.server import assets
-from runwatch.server.api.routes import checkpoints, errors, health, metrics, runs, stream, tabs
+from runwatch.server.api.routes import (
+    alerts,
+    checkpoints,
+    errors,
+    health,
+    metrics,
+    runs,
+    stream,
+    tabs,
+)
 from runwatch.server.api.runtime import Runtime
 from runwatch.server.settings import Settings
 
@@ -45,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="runwatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)
-    for module in (stream, runs, metrics, checkpoints, tabs, health):
+    for module in (stream, runs, metrics, checkpoints, tabs, health, alerts):
         app.include_router(module.router)
     dist = frontend_dist(settings)
     if dist is not None:
