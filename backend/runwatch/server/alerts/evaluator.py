@@ -205,7 +205,8 @@ class Evaluator:
         todo = set(np.unique(g.of_row[bad]).tolist())
         if self._active[rule.name]:
             todo.update(g.group_of(rule.name, self._active[rule.name]))
-        for grp in sorted(todo):
+        # (a rule of the same name may watch other projects' series)
+        for grp in sorted(x for x in todo if gm[x]):
             key = g.key(rule.name, grp)
             start, stop = int(g.starts[grp]), int(g.stops[grp])
             for i in range(start, stop):
@@ -229,7 +230,7 @@ class Evaluator:
         if tracked:
             todo.update(g.group_of(rule.name, tracked))
         hold_ms = int(rule.for_sec * 1000)
-        for grp in sorted(todo):
+        for grp in sorted(x for x in todo if gm[x]):
             key = g.key(rule.name, grp)
             for i in range(int(g.starts[grp]), int(g.stops[grp])):
                 t = int(g.time[i])
