@@ -5,6 +5,8 @@ import { useApp, useServices } from "./app/services";
 import { CHECKPOINTS_TAB_ID, PROGRESS_TAB } from "./core/tabs";
 import { setTab } from "./store/actions";
 import { cardIndexOf } from "./store/selectors";
+import { AlertsBanner } from "./components/AlertsBanner";
+import { AlertsPanel } from "./components/AlertsPanel";
 import { CardGrid } from "./components/CardGrid";
 import { CheckpointsTable } from "./components/CheckpointsTable";
 import { Header } from "./components/Header";
@@ -84,6 +86,7 @@ export function App() {
   return (
     <div className="flex h-screen flex-col">
       {kiosk ? <KioskHeader /> : <Header />}
+      <AlertsBanner />
       <RunBar />
       <div className="flex min-h-0 flex-1">
         {!kiosk && <Sidebar />}
@@ -110,6 +113,7 @@ export function App() {
           {hasRuns ? <TabContent tab={tab} title={title} /> : <Waiting />}
         </main>
       </div>
+      {!kiosk && <AlertsPanel />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
 import { App } from "./App";
+import { AlertsFeed } from "./alerts/feed";
 import { fetchTabs } from "./api/http";
 import { ServicesContext, type Services } from "./app/services";
 import { bindTheme } from "./app/theme";
@@ -43,7 +44,17 @@ function boot(): void {
       .then((config) => actions.setTabsConfig(store, config ?? DEFAULT_TABS, config ? "server" : "default"))
       .catch(() => actions.setTabsConfig(store, DEFAULT_TABS, "default"));
   };
-  const client = new StreamClient({ store, perf, onSnapshot: loadTabs });
+  const alerts = new AlertsFeed(store, local);
+  const client = new StreamClient({
+    store,
+    perf,
+    onSnapshot: () => {
+      loadTabs();
+      alerts.reload();
+    },
+    onAlert: (data) => alerts.onEvent(data),
+  });
+  if (!url.kiosk) alerts.askOnFirstGesture(document);
 
   bindTheme(store, () => scheduler.themeChanged());
   scheduler.start();
@@ -57,7 +68,7 @@ function boot(): void {
 
   const services: Services = { store, scheduler, visibility, perf, client };
   // The browser tests and the benchmark read state and timings from here.
-  Object.assign(window, { __runwatch: { ...services, detail, actions, apply } });
+  Object.assign(window, { __runwatch: { ...services, detail, actions, apply, alerts } });
 
   const root = document.getElementById("root");
   if (!root) throw new Error("#root is missing");

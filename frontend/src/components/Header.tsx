@@ -4,6 +4,7 @@ import { useApp, useServices } from "../app/services";
 import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
 import type { ThemePreference } from "../store/uiSlice";
+import { AlertsButton } from "./AlertsPanel";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { Logo, MonitorIcon, MoonIcon, SunIcon, SystemThemeIcon } from "./icons";
 import { Segmented } from "./Segmented";
@@ -70,6 +71,7 @@ export function Header() {
       <TimelinePicker />
       <ConnectionStatus />
       <div className="flex items-center">
+        <AlertsButton />
         <ThemeToggle />
         <button
           type="button"

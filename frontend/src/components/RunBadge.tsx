@@ -1,5 +1,8 @@
 import { memo } from "react";
 
+import { useApp } from "../app/services";
+import { firingCountForRun } from "../store/alertsSlice";
+
 import { formatAgo, formatStep } from "../core/format";
 import type { RunInfo } from "../core/types";
 import { runLabel } from "../store/runsSlice";
@@ -8,12 +11,44 @@ export type RunHealth = "active" | "inactive" | "warning";
 
 /** Green: storing data now. Amber: failed, or running but silent (stale). Grey: otherwise. */
 export function runHealth(run: RunInfo): RunHealth {
-  if (run.status === "failed" || run.status === "stale") return "warning";
+  if (run.status === "failed" || run.status === "crashed" || run.status === "stale") return "warning";
   return run.is_active ? "active" : "inactive";
 }
 
 const HEALTH_DOT: Record<RunHealth, string> = { active: "bg-ok", inactive: "bg-idle", warning: "bg-warn" };
 const HEALTH_TEXT: Record<RunHealth, string> = { active: "active", inactive: "inactive", warning: "needs attention" };
+
+/** The chip's word for a run that needs a look: crashed, failed (oom), stale. */
+export function statusChip(run: RunInfo): string | null {
+  if (run.status === "failed") return run.failure?.reason === "oom" ? "oom" : "failed";
+  if (run.status === "crashed" || run.status === "stale") return run.status;
+  return null;
+}
+
+function StatusChips({ run, large }: { run: RunInfo; large: boolean }) {
+  const firing = useApp((s) => firingCountForRun(s, run.run_id));
+  const chip = statusChip(run);
+  const size = large ? "px-1.5 text-xs" : "px-1 text-[0.625rem]";
+  return (
+    <>
+      {chip && (
+        <span
+          className={`flex-none rounded ${size} font-semibold uppercase tracking-wide ${
+            chip === "stale" ? "bg-warn/15 text-warn" : "bg-bad/15 text-bad"
+          }`}
+          data-testid="run-status-chip"
+        >
+          {chip}
+        </span>
+      )}
+      {firing > 0 && (
+        <span className={`flex-none rounded-full bg-bad ${size} font-semibold text-white`} data-testid="run-alert-chip" title={`${firing} alert(s) firing`}>
+          {firing}
+        </span>
+      )}
+    </>
+  );
+}
 
 export const RunBadge = memo(function RunBadge(props: {
   run: RunInfo;
@@ -29,6 +64,7 @@ export const RunBadge = memo(function RunBadge(props: {
     `${label}${label !== run.run_id ? ` (${run.run_id})` : ""}`,
     run.project && `project ${run.project}`,
     `status ${run.status}${run.is_active ? ", active" : ""}`,
+    run.failure && `failed: ${run.failure.type}: ${run.failure.message}`,
     run.latest_step !== null && `step ${formatStep(run.latest_step)}`,
     run.last_event_time !== null && `last data ${formatAgo(run.last_event_time, Date.now())}`,
     run.hosts.length > 0 && `hosts ${run.hosts.join(", ")}`,
@@ -61,6 +97,7 @@ export const RunBadge = memo(function RunBadge(props: {
         aria-hidden="true"
       />
       <span className="truncate font-medium">{label}</span>
+      <StatusChips run={run} large={large} />
       <span
         className={`inline-block flex-none rounded-full ${large ? "h-2 w-2" : "h-1.5 w-1.5"} ${HEALTH_DOT[health]} ${
           health === "active" ? "shadow-[0_0_0_2px_color-mix(in_srgb,var(--rw-ok)_25%,transparent)]" : ""
