@@ -4,6 +4,7 @@ CREATE TABLE IF NOT EXISTS alerts_local ON CLUSTER '{cluster}'
     alert_id    String,
     rule        LowCardinality(String),
     kind        LowCardinality(String),
+    severity    LowCardinality(String) DEFAULT 'warning',
     run_id      String,
     project     LowCardinality(String) DEFAULT '',
     series      String DEFAULT '',

@@ -46,6 +46,7 @@ export function drawAlertMarks(u: uPlot, marks: readonly AlertMark[], theme: Cha
   ctx.clip();
   ctx.font = `${10 * dpr}px ${theme.font}`;
   ctx.textBaseline = "top";
+  ctx.textAlign = "left";
   for (const mark of marks) {
     if (mark.x < min || mark.x > max) continue;
     const cx = Math.round(u.valToPos(mark.x, "x", true)) + 0.5;

@@ -11,12 +11,12 @@ from typing import Any
 from runwatch.server.alerts.model import Alert
 from runwatch.server.query.clients import ClientPool
 
-COLUMNS = ("alert_id", "rule", "kind", "run_id", "project", "series", "metric", "host", "rank",
+COLUMNS = ("alert_id", "rule", "kind", "severity", "run_id", "project", "series", "metric", "host", "rank",
            "device", "step", "value", "message", "state", "fired_at", "resolved_at", "notified",
            "updated_at")
 
 _SELECT = """
-SELECT alert_id, rule, kind, run_id, project, series, metric, host, rank, device, step, value,
+SELECT alert_id, rule, kind, severity, run_id, project, series, metric, host, rank, device, step, value,
        message, state, toUnixTimestamp64Milli(fired_at) AS fired_ms,
        toUnixTimestamp64Milli(resolved_at) AS resolved_ms, notified
 FROM alerts FINAL"""
@@ -54,10 +54,11 @@ def _ms_to_datetime(ms: int | None) -> Any:
 
 
 def alert_of_row(row: Sequence[Any]) -> Alert:
-    (alert_id, rule, kind, run_id, project, series, metric, host, rank, device, step, value,
+    (alert_id, rule, kind, severity, run_id, project, series, metric, host, rank, device, step, value,
      message, state, fired_ms, resolved_ms, notified) = row
     return Alert(
-        alert_id=str(alert_id), rule=str(rule), kind=str(kind), run_id=str(run_id),
+        alert_id=str(alert_id), rule=str(rule), kind=str(kind), severity=str(severity),
+        run_id=str(run_id),
         project=str(project), series=str(series), metric=str(metric), host=str(host),
         rank=int(rank), device=int(device), step=None if step is None else int(step),
         value=float(value), message=str(message), state=str(state), fired_at_ms=int(fired_ms),
@@ -88,7 +89,7 @@ class AlertStore:
         base = self._clock_ms
         self._clock_ms += len(alerts)
         data = [[
-            a.alert_id, a.rule, a.kind, a.run_id, a.project, a.series, a.metric, a.host, a.rank,
+            a.alert_id, a.rule, a.kind, a.severity, a.run_id, a.project, a.series, a.metric, a.host, a.rank,
             a.device, a.step, a.value if not math.isnan(a.value) else math.nan, a.message,
             a.state, _ms_to_datetime(a.fired_at_ms), _ms_to_datetime(a.resolved_at_ms),
             list(a.notified), _ms_to_datetime(base + i),
