@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +59,17 @@ class Signal:
         return (self.rule.name, self.run_id, self.series)
 
 
+Raw = tuple[str, str, str, int, int]  # (run_id, metric, host, rank, device) of a series
+
+
+def _factorize(values: list[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
+    """Distinct values and each value's code, by hashing (no sort of strings)."""
+    distinct = list(dict.fromkeys(values))
+    codes = {v: i for i, v in enumerate(distinct)}
+    inverse = np.fromiter(map(codes.__getitem__, values), dtype=np.intp, count=len(values))
+    return distinct, inverse
+
+
 class _Groups:
     """One poll's rows grouped by series (rows arrive sorted by series, step, time)."""
 
@@ -83,25 +93,20 @@ class _Groups:
         self.time = np.asarray(rows["t"], dtype=np.int64)
         self.ingested = np.asarray(rows["ing"], dtype=np.int64)
         self.finite = np.isfinite(self.value)
-        self.metrics, self.metric_of_group = np.unique(self.metric[self.starts], return_inverse=True)
-        self.runs, self.run_of_group = np.unique(self.run[self.starts], return_inverse=True)
-        self._index: dict[AlertKey, int] | None = None
+        self.metrics, self.metric_of_group = _factorize(self.metric[self.starts].tolist())
+        self.runs, self.run_of_group = _factorize(self.run[self.starts].tolist())
+        self._index: dict[Raw, int] | None = None
 
-    def key(self, rule: str, g: int) -> AlertKey:
-        i = int(self.starts[g])
-        return (rule, str(self.run[i]), series_label(str(self.metric[i]), str(self.host[i]),
-                                                     int(self.rank[i]), int(self.device[i])))
+    def raw(self, groups: Sequence[int] | npt.NDArray[np.intp]) -> list[Raw]:
+        s = self.starts[np.asarray(groups, dtype=np.intp)]
+        return list(zip(self.run[s].tolist(), self.metric[s].tolist(), self.host[s].tolist(),
+                        self.rank[s].tolist(), self.device[s].tolist(), strict=True))
 
-    def group_of(self, rule: str, keys: Iterable[AlertKey]) -> list[int]:
-        """Groups of these keys present in this poll (an index is built on first use)."""
+    def groups_of(self, raws: Iterable[Raw]) -> list[int]:
+        """Groups of these series present in this poll (an index is built on first use)."""
         if self._index is None:
-            s = self.starts
-            labels = [series_label(m, h, r, d) for m, h, r, d in zip(
-                self.metric[s].tolist(), self.host[s].tolist(), self.rank[s].tolist(),
-                self.device[s].tolist(), strict=True)]
-            self._index = {("", str(run), label): g for g, (run, label) in
-                           enumerate(zip(self.run[s].tolist(), labels, strict=True))}
-        found = (self._index.get(("", k[1], k[2])) for k in keys)
+            self._index = {r: g for g, r in enumerate(self.raw(np.arange(len(self.starts))))}
+        found = (self._index.get(r) for r in raws)
         return [g for g in found if g is not None]
 
     def point(self, i: int) -> dict[str, Any]:
@@ -110,14 +115,74 @@ class _Groups:
                 "step": int(self.step[i]), "value": float(self.value[i])}
 
 
+def _key(rule: str, raw: Raw) -> AlertKey:
+    return (rule, str(raw[0]), series_label(str(raw[1]), str(raw[2]), int(raw[3]), int(raw[4])))
+
+
+def _raw_of(key: AlertKey) -> Raw | None:
+    """The series of a stored key (its label is metric|host|rank|device)."""
+    parts = key[2].rsplit("|", 3)
+    if len(parts) != 4:
+        return None
+    try:
+        return (key[1], parts[0], parts[1], int(parts[2]), int(parts[3]))
+    except ValueError:
+        return None
+
+
+class _Windows:
+    """Spike windows of one rule: a ring of the last `width` finite values per series, as one
+    matrix, so a poll's medians and MADs are two numpy calls however many series there are."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.slots: dict[Raw, int] = {}
+        self.keys: list[AlertKey] = []
+        self.values = np.full((64, width), np.nan)
+        self.count = np.zeros(64, dtype=np.int64)
+        self.pos = np.zeros(64, dtype=np.int64)
+
+    def slot(self, raw: Raw, rule: str) -> int:
+        slot = self.slots.get(raw)
+        if slot is None:
+            slot = self.slots[raw] = len(self.keys)
+            self.keys.append(_key(rule, raw))
+            if slot >= len(self.count):
+                grow = len(self.count)
+                self.values = np.vstack((self.values, np.full((grow, self.width), np.nan)))
+                self.count = np.r_[self.count, np.zeros(grow, dtype=np.int64)]
+                self.pos = np.r_[self.pos, np.zeros(grow, dtype=np.int64)]
+        return slot
+
+    def stats(self, slots: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.float64], ...]:
+        """Median and MAD of each slot's window (NaN-padded while it fills: NaN sorts last,
+        so the middle of the first `count` sorted values is the median)."""
+        window = self.values[slots]
+        count = self.count[slots]
+        rows = np.arange(len(slots))
+        lo, hi = np.maximum(count - 1, 0) // 2, count // 2
+        ordered = np.sort(window, axis=1)
+        median = (ordered[rows, lo] + ordered[rows, np.minimum(hi, self.width - 1)]) / 2
+        deviation = np.sort(np.abs(window - median[:, None]), axis=1)
+        mad = (deviation[rows, lo] + deviation[rows, np.minimum(hi, self.width - 1)]) / 2
+        return median, mad
+
+    def push(self, slots: npt.NDArray[np.intp], values: npt.NDArray[np.float64]) -> None:
+        self.values[slots, self.pos[slots]] = values
+        self.pos[slots] = (self.pos[slots] + 1) % self.width
+        self.count[slots] = np.minimum(self.count[slots] + 1, self.width)
+
+
 class Evaluator:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(r for r in rules if r.enabled)
         self._point_rules = [r for r in self.rules if r.kind in POINT_KINDS]
         self._matches: dict[str, dict[str, bool]] = {r.name: {} for r in self.rules}
         self._active: dict[str, set[AlertKey]] = {r.name: set() for r in self.rules}
-        self._since: dict[AlertKey, int] = {}  # threshold: when the condition became true
-        self._windows: dict[AlertKey, deque[float]] = {}
+        # threshold: per rule, when each series' condition became true
+        self._since: dict[str, dict[AlertKey, int]] = {}
+        self._windows: dict[str, _Windows] = {}
+        self._raws: dict[AlertKey, Raw] = {}
         self._fired_at: dict[AlertKey, int] = {}
         self._done: set[AlertKey] = set()  # run rules that fired; again only after clearing
         self._last_training: dict[str, int] = {}  # run -> ingested_at (ms) of its last point
@@ -145,6 +210,8 @@ class Evaluator:
         else:
             active.discard(signal.key)
             self._fired_at.pop(signal.key, None)
+            if signal.key not in self._since.get(signal.rule.name, {}):
+                self._raws.pop(signal.key, None)
         out.append(signal)
 
     # --- points -----------------------------------------------------------------------------
@@ -172,25 +239,25 @@ class Evaluator:
         memo = self._matches[rule.name]
         by_metric = np.fromiter(
             (memo[m] if m in memo else memo.setdefault(m, rule.matches_metric(m))
-             for m in g.metrics.tolist()), dtype=np.bool_, count=len(g.metrics))
+             for m in g.metrics), dtype=np.bool_, count=len(g.metrics))
         if not by_metric.any():
             return None
         mask = by_metric[g.metric_of_group]
         if rule.project is not None or rule.except_projects:
             by_run = np.fromiter((rule.applies_to_project(projects.get(str(r), ""))
-                                  for r in g.runs.tolist()), dtype=np.bool_, count=len(g.runs))
+                                  for r in g.runs), dtype=np.bool_, count=len(g.runs))
             mask &= by_run[g.run_of_group]
         return mask if mask.any() else None
 
     def _note_training(self, g: _Groups) -> None:
-        training = np.fromiter((is_training_metric(str(m)) for m in g.metrics.tolist()),
+        training = np.fromiter((is_training_metric(str(m)) for m in g.metrics),
                                dtype=np.bool_, count=len(g.metrics))[g.metric_of_group]
         if not training.any():
             return
         newest = np.maximum.reduceat(g.ingested, g.starts)
         per_run = np.full(len(g.runs), -1, dtype=np.int64)
         np.maximum.at(per_run, g.run_of_group[training], newest[training])
-        for run, at in zip(g.runs.tolist(), per_run.tolist(), strict=True):
+        for run, at in zip(g.runs, per_run.tolist(), strict=True):
             if at >= 0 and at > self._last_training.get(str(run), -1):
                 self._last_training[str(run)] = at
 
@@ -198,20 +265,35 @@ class Evaluator:
                 point: dict[str, Any]) -> Signal:
         return Signal(rule, key[1], key[2], active, at, message, **point)
 
+    def _candidates(self, g: _Groups, gm: npt.NDArray[np.bool_], trigger: npt.NDArray[np.bool_],
+                    active: Iterable[Raw], pending: Iterable[Raw] = ()) -> list[int]:
+        """Groups worth a Python look: a triggering row where the alert is not active, or a
+        clearing row where it is active or pending. The rest is decided here, in numpy (a
+        series already firing whose rows all still trigger changes nothing)."""
+        rows = gm[g.of_row]
+        any_on = np.logical_or.reduceat(rows & trigger, g.starts)
+        any_off = np.logical_or.reduceat(rows & ~trigger, g.starts)
+        active, pending = list(active), list(pending)
+        firing = set(g.groups_of(active)) if active else set()
+        waiting = set(g.groups_of(pending)) if pending else set()
+        todo = {x for x in np.flatnonzero(any_on).tolist() if x not in firing}
+        todo.update(x for x in firing | waiting if any_off[x])
+        return sorted(x for x in todo if gm[x])
+
+    def _raws_of(self, keys: Iterable[AlertKey]) -> list[Raw]:
+        found = ((self._raws.get(k) or _raw_of(k)) for k in keys)
+        return [r for r in found if r is not None]
+
     def _nonfinite(self, rule: Rule, g: _Groups, gm: npt.NDArray[np.bool_],
                    out: list[Signal]) -> None:
-        rows = gm[g.of_row]
-        bad = rows & ~g.finite
-        todo = set(np.unique(g.of_row[bad]).tolist())
-        if self._active[rule.name]:
-            todo.update(g.group_of(rule.name, self._active[rule.name]))
-        # (a rule of the same name may watch other projects' series)
-        for grp in sorted(x for x in todo if gm[x]):
-            key = g.key(rule.name, grp)
-            start, stop = int(g.starts[grp]), int(g.stops[grp])
-            for i in range(start, stop):
+        active = self._active[rule.name]
+        for grp in self._candidates(g, gm, ~g.finite, self._raws_of(active)):
+            raw = g.raw([grp])[0]
+            key = _key(rule.name, raw)
+            self._raws[key] = raw
+            for i in range(int(g.starts[grp]), int(g.stops[grp])):
                 finite = bool(g.finite[i])
-                if finite == (key not in self._active[rule.name]):
+                if finite == (key not in active):
                     continue
                 point = g.point(i)
                 label = float_label(point["value"])
@@ -224,57 +306,68 @@ class Evaluator:
                    out: list[Signal]) -> None:
         assert rule.value is not None
         with np.errstate(invalid="ignore"):
-            cond = gm[g.of_row] & _OPS[rule.op](g.value, rule.value)
-        todo = set(np.unique(g.of_row[cond]).tolist())
-        tracked = [k for k in self._since if k[0] == rule.name] + list(self._active[rule.name])
-        if tracked:
-            todo.update(g.group_of(rule.name, tracked))
+            cond = _OPS[rule.op](g.value, rule.value)
+        active = self._active[rule.name]
+        since = self._since.setdefault(rule.name, {})
         hold_ms = int(rule.for_sec * 1000)
-        for grp in sorted(x for x in todo if gm[x]):
-            key = g.key(rule.name, grp)
+        for grp in self._candidates(g, gm, cond, self._raws_of(active),
+                                    self._raws_of(k for k in since if k not in active)):
+            raw = g.raw([grp])[0]
+            key = _key(rule.name, raw)
+            self._raws[key] = raw
             for i in range(int(g.starts[grp]), int(g.stops[grp])):
                 t = int(g.time[i])
                 if cond[i]:
-                    since = self._since.setdefault(key, t)
-                    if t - since >= hold_ms and key not in self._active[rule.name]:
+                    start = since.setdefault(key, t)
+                    if t - start >= hold_ms and key not in active:
                         p = g.point(i)
-                        held = f" for {(t - since) / 1000:.0f}s" if hold_ms else ""
+                        held = f" for {(t - start) / 1000:.0f}s" if hold_ms else ""
                         message = (f"{p['metric']} = {p['value']:g} {rule.op} {rule.value:g}"
                                    f"{held}" + _where(p))
                         self._change(self._signal(rule, key, True, t, message, p), out)
                 else:
-                    self._since.pop(key, None)
-                    if key in self._active[rule.name]:
+                    since.pop(key, None)
+                    if key in active:
                         p = g.point(i)
                         message = f"{p['metric']} = {p['value']:g}, back within the limit"
                         self._change(self._signal(rule, key, False, t, message, p), out)
 
     def _spike(self, rule: Rule, g: _Groups, gm: npt.NDArray[np.bool_],
                out: list[Signal]) -> None:
-        for grp in np.flatnonzero(gm).tolist():
-            key = g.key(rule.name, grp)
-            window = self._windows.get(key)
-            if window is None:
-                window = self._windows[key] = deque(maxlen=rule.window)
-            for i in range(int(g.starts[grp]), int(g.stops[grp])):
-                if not g.finite[i]:
-                    continue
-                v = float(g.value[i])
-                spike, detail = False, ""
-                if len(window) >= rule.min_points:
-                    past = np.fromiter(window, dtype=np.float64, count=len(window))
-                    median = float(np.median(past))
-                    mad = float(np.median(np.abs(past - median)))
-                    if mad > 0 and abs(v - median) > rule.k * mad:
-                        spike = True
-                        detail = f"{abs(v - median) / mad:.1f}× MAD from the median {median:g}"
-                window.append(v)
-                if spike == (key in self._active[rule.name]):
-                    continue
+        windows = self._windows.get(rule.name)
+        if windows is None:
+            windows = self._windows[rule.name] = _Windows(rule.window)
+        groups = np.flatnonzero(gm)
+        slot_of = np.full(len(g.starts), -1, dtype=np.intp)
+        slot_of[groups] = [windows.slot(raw, rule.name) for raw in g.raw(groups)]
+        rows = np.flatnonzero(gm[g.of_row] & g.finite)
+        if not len(rows):
+            return
+        owner = g.of_row[rows]
+        rank = np.arange(len(rows)) - np.searchsorted(owner, owner, side="left")
+        active = self._active[rule.name]
+        for j in range(int(rank.max()) + 1):  # one round per point of a series in this poll
+            sel = rows[rank == j]
+            slots = slot_of[g.of_row[sel]]
+            values = g.value[sel]
+            median, mad = windows.stats(slots)
+            with np.errstate(invalid="ignore"):
+                spike = (windows.count[slots] >= rule.min_points) & (mad > 0) & (
+                    np.abs(values - median) > rule.k * mad)
+            windows.push(slots, values)
+            was = np.fromiter((windows.keys[s] in active for s in slots.tolist()),
+                              dtype=np.bool_, count=len(slots))
+            for n in np.flatnonzero(spike != was).tolist():
+                i, key = int(sel[n]), windows.keys[int(slots[n])]
                 p = g.point(i)
-                message = (f"{p['metric']} = {v:g} at step {p['step']}: {detail}" if spike
-                           else f"{p['metric']} back near its median at step {p['step']}")
-                self._change(self._signal(rule, key, spike, int(g.time[i]), message, p), out)
+                if spike[n]:
+                    ratio = abs(p["value"] - median[n]) / mad[n]
+                    message = (f"{p['metric']} = {p['value']:g} at step {p['step']}: "
+                               f"{ratio:.1f}× MAD from the median {median[n]:g}")
+                else:
+                    message = f"{p['metric']} back near its median at step {p['step']}"
+                self._change(self._signal(rule, key, bool(spike[n]), int(g.time[i]), message, p),
+                             out)
 
     # --- runs -------------------------------------------------------------------------------
 
