@@ -170,3 +170,37 @@ def test_normal_view_screenshots_at_each_size_and_theme(
                     context.close()
     finally:
         run.finish()
+
+
+def test_a_new_firing_alert_raises_a_browser_notification(
+    browser: Browser, clickhouse_server: EmbeddedClickHouse, module_database: str,
+    alerts_backend: BackendProcess,
+) -> None:
+    context = browser.new_context(permissions=["notifications"])
+    # record what the page shows through the real Notification API
+    context.add_init_script("""
+        window.__shown = [];
+        const Real = window.Notification;
+        class Recorded extends Real {
+            constructor(title, options) { super(title, options); window.__shown.push({ title, body: options && options.body }); }
+        }
+        Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+        Recorded.requestPermission = (...a) => Real.requestPermission(...a);
+        window.Notification = Recorded;
+    """)
+    page = context.new_page()
+    run = open_run(clickhouse_server, module_database, "notify-me")
+    try:
+        _log_curve(run, range(10))
+        open_dashboard(page, alerts_backend.url)
+        assert page.evaluate("Notification.permission") == "granted"
+        run.log({"train/loss": math.nan}, step=10)
+        assert run.flush(30)
+        page.wait_for_function(
+            "(id) => window.__shown.some((n) => n.title.includes(id))", arg=run.run_id,
+            timeout=5_000)
+        shown = page.evaluate("window.__shown")
+        assert any("loss-nan" in n["title"] and "NaN" in n["body"] for n in shown)
+    finally:
+        run.finish()
+        context.close()

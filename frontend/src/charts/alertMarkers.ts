@@ -47,7 +47,9 @@ export function drawAlertMarks(u: uPlot, marks: readonly AlertMark[], theme: Cha
   ctx.font = `${10 * dpr}px ${theme.font}`;
   ctx.textBaseline = "top";
   ctx.textAlign = "left";
-  for (const mark of marks) {
+  let labelEnd = -Infinity; // labels that would overlap the previous one are left out
+  const ordered = [...marks].sort((a, b) => a.x - b.x);
+  for (const mark of ordered) {
     if (mark.x < min || mark.x > max) continue;
     const cx = Math.round(u.valToPos(mark.x, "x", true)) + 0.5;
     const color = mark.firing ? (mark.critical ? bad : warn) : ok;
@@ -67,7 +69,12 @@ export function drawAlertMarks(u: uPlot, marks: readonly AlertMark[], theme: Cha
     ctx.lineTo(cx, bbox.top + w);
     ctx.closePath();
     ctx.fill();
-    if (marks.length <= 4) ctx.fillText(mark.label, cx + w + 2 * dpr, bbox.top + 1 * dpr);
+    const textX = cx + w + 2 * dpr;
+    const width = ctx.measureText(mark.label).width;
+    if (textX > labelEnd && textX + width < bbox.left + bbox.width) {
+      ctx.fillText(mark.label, textX, bbox.top + 1 * dpr);
+      labelEnd = textX + width + 4 * dpr;
+    }
   }
   ctx.restore();
 }
