@@ -152,7 +152,7 @@ class Run:
             if collectors is None:
                 from runwatch.system import default_collectors
 
-                collectors = default_collectors(os.getpid())
+                collectors = default_collectors(os.getpid(), disk_path=str(Path.cwd()))
             self._sampler = SystemSampler(
                 collectors, self._pipeline.record_samples, interval=system_interval,
                 name=f"runwatch-sampler-{self.identity.run_id}",
