@@ -162,7 +162,7 @@ def test_normal_view_screenshots_at_each_size_and_theme(
                 page = context.new_page()
                 try:
                     open_dashboard(page, alerts_backend.url)
-                    _banner_shows(page, run.run_id, 5_000)
+                    _banner_shows(page, run.run_id, 20_000)  # pictures, not a latency test
                     page.click("[data-testid=alerts-toggle]")
                     page.locator("[data-testid=alerts-panel] [data-testid=alert-row]").first.wait_for()
                     page.screenshot(path=str(screenshots / f"alerts-{size}-{scheme}.png"))
