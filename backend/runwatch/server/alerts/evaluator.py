@@ -22,15 +22,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from runwatch.server.alerts.model import AlertKey, series_label
+from runwatch.server.alerts.batch import Groups, Raw, alert_key, raw_of
+from runwatch.server.alerts.model import AlertKey
 from runwatch.server.alerts.rules import POINT_KINDS, RUN_KINDS, Rule
+from runwatch.server.alerts.windows import Windows
 from runwatch.server.live.sse_encoding import float_label
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
     "==": operator.eq, "!=": operator.ne,
 }
-_KEY_FIELDS = ("run_id", "metric", "host", "rank", "device")
 _LIVE = ("running", "stale")  # stored 'running' and not crashed
 RUN_EXPIRE_SEC = 3600.0  # run_failed / run_crashed alerts resolve on their own after this
 
@@ -59,120 +60,6 @@ class Signal:
         return (self.rule.name, self.run_id, self.series)
 
 
-Raw = tuple[str, str, str, int, int]  # (run_id, metric, host, rank, device) of a series
-
-
-def _factorize(values: list[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
-    """Distinct values and each value's code, by hashing (no sort of strings)."""
-    distinct = list(dict.fromkeys(values))
-    codes = {v: i for i, v in enumerate(distinct)}
-    inverse = np.fromiter(map(codes.__getitem__, values), dtype=np.intp, count=len(values))
-    return distinct, inverse
-
-
-class _Groups:
-    """One poll's rows grouped by series (rows arrive sorted by series, step, time)."""
-
-    def __init__(self, rows: Any) -> None:
-        n = len(rows)
-        change = np.zeros(n, dtype=np.bool_)
-        change[0] = True
-        for name in _KEY_FIELDS:
-            column = rows[name]
-            change[1:] |= column[1:] != column[:-1]
-        self.starts = np.flatnonzero(change)
-        self.stops = np.r_[self.starts[1:], n]
-        self.of_row = np.cumsum(change) - 1
-        self.run = rows["run_id"]
-        self.metric = rows["metric"]
-        self.host = rows["host"]
-        self.rank = rows["rank"]
-        self.device = rows["device"]
-        self.step = rows["step"]
-        self.value = np.asarray(rows["value"], dtype=np.float64)
-        self.time = np.asarray(rows["t"], dtype=np.int64)
-        self.ingested = np.asarray(rows["ing"], dtype=np.int64)
-        self.finite = np.isfinite(self.value)
-        self.metrics, self.metric_of_group = _factorize(self.metric[self.starts].tolist())
-        self.runs, self.run_of_group = _factorize(self.run[self.starts].tolist())
-        self._index: dict[Raw, int] | None = None
-
-    def raw(self, groups: Sequence[int] | npt.NDArray[np.intp]) -> list[Raw]:
-        s = self.starts[np.asarray(groups, dtype=np.intp)]
-        return list(zip(self.run[s].tolist(), self.metric[s].tolist(), self.host[s].tolist(),
-                        self.rank[s].tolist(), self.device[s].tolist(), strict=True))
-
-    def groups_of(self, raws: Iterable[Raw]) -> list[int]:
-        """Groups of these series present in this poll (an index is built on first use)."""
-        if self._index is None:
-            self._index = {r: g for g, r in enumerate(self.raw(np.arange(len(self.starts))))}
-        found = (self._index.get(r) for r in raws)
-        return [g for g in found if g is not None]
-
-    def point(self, i: int) -> dict[str, Any]:
-        return {"metric": str(self.metric[i]), "host": str(self.host[i]),
-                "rank": int(self.rank[i]), "device": int(self.device[i]),
-                "step": int(self.step[i]), "value": float(self.value[i])}
-
-
-def _key(rule: str, raw: Raw) -> AlertKey:
-    return (rule, str(raw[0]), series_label(str(raw[1]), str(raw[2]), int(raw[3]), int(raw[4])))
-
-
-def _raw_of(key: AlertKey) -> Raw | None:
-    """The series of a stored key (its label is metric|host|rank|device)."""
-    parts = key[2].rsplit("|", 3)
-    if len(parts) != 4:
-        return None
-    try:
-        return (key[1], parts[0], parts[1], int(parts[2]), int(parts[3]))
-    except ValueError:
-        return None
-
-
-class _Windows:
-    """Spike windows of one rule: a ring of the last `width` finite values per series, as one
-    matrix, so a poll's medians and MADs are two numpy calls however many series there are."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.slots: dict[Raw, int] = {}
-        self.keys: list[AlertKey] = []
-        self.values = np.full((64, width), np.nan)
-        self.count = np.zeros(64, dtype=np.int64)
-        self.pos = np.zeros(64, dtype=np.int64)
-
-    def slot(self, raw: Raw, rule: str) -> int:
-        slot = self.slots.get(raw)
-        if slot is None:
-            slot = self.slots[raw] = len(self.keys)
-            self.keys.append(_key(rule, raw))
-            if slot >= len(self.count):
-                grow = len(self.count)
-                self.values = np.vstack((self.values, np.full((grow, self.width), np.nan)))
-                self.count = np.r_[self.count, np.zeros(grow, dtype=np.int64)]
-                self.pos = np.r_[self.pos, np.zeros(grow, dtype=np.int64)]
-        return slot
-
-    def stats(self, slots: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.float64], ...]:
-        """Median and MAD of each slot's window (NaN-padded while it fills: NaN sorts last,
-        so the middle of the first `count` sorted values is the median)."""
-        window = self.values[slots]
-        count = self.count[slots]
-        rows = np.arange(len(slots))
-        lo, hi = np.maximum(count - 1, 0) // 2, count // 2
-        ordered = np.sort(window, axis=1)
-        median = (ordered[rows, lo] + ordered[rows, np.minimum(hi, self.width - 1)]) / 2
-        deviation = np.sort(np.abs(window - median[:, None]), axis=1)
-        mad = (deviation[rows, lo] + deviation[rows, np.minimum(hi, self.width - 1)]) / 2
-        return median, mad
-
-    def push(self, slots: npt.NDArray[np.intp], values: npt.NDArray[np.float64]) -> None:
-        self.values[slots, self.pos[slots]] = values
-        self.pos[slots] = (self.pos[slots] + 1) % self.width
-        self.count[slots] = np.minimum(self.count[slots] + 1, self.width)
-
-
 class Evaluator:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(r for r in rules if r.enabled)
@@ -181,7 +68,7 @@ class Evaluator:
         self._active: dict[str, set[AlertKey]] = {r.name: set() for r in self.rules}
         # threshold: per rule, when each series' condition became true
         self._since: dict[str, dict[AlertKey, int]] = {}
-        self._windows: dict[str, _Windows] = {}
+        self._windows: dict[str, Windows] = {}
         self._raws: dict[AlertKey, Raw] = {}
         self._fired_at: dict[AlertKey, int] = {}
         self._done: set[AlertKey] = set()  # run rules that fired; again only after clearing
@@ -219,7 +106,7 @@ class Evaluator:
     def points(self, rows: Any, projects: Mapping[str, str]) -> list[Signal]:
         if len(rows) == 0:
             return []
-        groups = _Groups(rows)
+        groups = Groups(rows)
         self._note_training(groups)
         out: list[Signal] = []
         for rule in self._point_rules:
@@ -234,7 +121,7 @@ class Evaluator:
                 self._spike(rule, groups, gm, out)
         return out
 
-    def _group_mask(self, rule: Rule, g: _Groups, projects: Mapping[str, str]
+    def _group_mask(self, rule: Rule, g: Groups, projects: Mapping[str, str]
                     ) -> npt.NDArray[np.bool_] | None:
         memo = self._matches[rule.name]
         by_metric = np.fromiter(
@@ -249,7 +136,7 @@ class Evaluator:
             mask &= by_run[g.run_of_group]
         return mask if mask.any() else None
 
-    def _note_training(self, g: _Groups) -> None:
+    def _note_training(self, g: Groups) -> None:
         training = np.fromiter((is_training_metric(str(m)) for m in g.metrics),
                                dtype=np.bool_, count=len(g.metrics))[g.metric_of_group]
         if not training.any():
@@ -265,7 +152,7 @@ class Evaluator:
                 point: dict[str, Any]) -> Signal:
         return Signal(rule, key[1], key[2], active, at, message, **point)
 
-    def _candidates(self, g: _Groups, gm: npt.NDArray[np.bool_], trigger: npt.NDArray[np.bool_],
+    def _candidates(self, g: Groups, gm: npt.NDArray[np.bool_], trigger: npt.NDArray[np.bool_],
                     active: Iterable[Raw], pending: Iterable[Raw] = ()) -> list[int]:
         """Groups worth a Python look: a triggering row where the alert is not active, or a
         clearing row where it is active or pending. The rest is decided here, in numpy (a
@@ -281,15 +168,15 @@ class Evaluator:
         return sorted(x for x in todo if gm[x])
 
     def _raws_of(self, keys: Iterable[AlertKey]) -> list[Raw]:
-        found = ((self._raws.get(k) or _raw_of(k)) for k in keys)
+        found = ((self._raws.get(k) or raw_of(k)) for k in keys)
         return [r for r in found if r is not None]
 
-    def _nonfinite(self, rule: Rule, g: _Groups, gm: npt.NDArray[np.bool_],
+    def _nonfinite(self, rule: Rule, g: Groups, gm: npt.NDArray[np.bool_],
                    out: list[Signal]) -> None:
         active = self._active[rule.name]
         for grp in self._candidates(g, gm, ~g.finite, self._raws_of(active)):
             raw = g.raw([grp])[0]
-            key = _key(rule.name, raw)
+            key = alert_key(rule.name, raw)
             self._raws[key] = raw
             for i in range(int(g.starts[grp]), int(g.stops[grp])):
                 finite = bool(g.finite[i])
@@ -302,7 +189,7 @@ class Evaluator:
                 self._change(self._signal(rule, key, not finite, int(g.time[i]), message, point),
                              out)
 
-    def _threshold(self, rule: Rule, g: _Groups, gm: npt.NDArray[np.bool_],
+    def _threshold(self, rule: Rule, g: Groups, gm: npt.NDArray[np.bool_],
                    out: list[Signal]) -> None:
         assert rule.value is not None
         with np.errstate(invalid="ignore"):
@@ -313,7 +200,7 @@ class Evaluator:
         for grp in self._candidates(g, gm, cond, self._raws_of(active),
                                     self._raws_of(k for k in since if k not in active)):
             raw = g.raw([grp])[0]
-            key = _key(rule.name, raw)
+            key = alert_key(rule.name, raw)
             self._raws[key] = raw
             for i in range(int(g.starts[grp]), int(g.stops[grp])):
                 t = int(g.time[i])
@@ -332,11 +219,11 @@ class Evaluator:
                         message = f"{p['metric']} = {p['value']:g}, back within the limit"
                         self._change(self._signal(rule, key, False, t, message, p), out)
 
-    def _spike(self, rule: Rule, g: _Groups, gm: npt.NDArray[np.bool_],
+    def _spike(self, rule: Rule, g: Groups, gm: npt.NDArray[np.bool_],
                out: list[Signal]) -> None:
         windows = self._windows.get(rule.name)
         if windows is None:
-            windows = self._windows[rule.name] = _Windows(rule.window)
+            windows = self._windows[rule.name] = Windows(rule.window)
         groups = np.flatnonzero(gm)
         slot_of = np.full(len(g.starts), -1, dtype=np.intp)
         slot_of[groups] = [windows.slot(raw, rule.name) for raw in g.raw(groups)]
