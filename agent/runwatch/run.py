@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runwatch import lifecycle
+from runwatch import lifecycle, signals
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
 from runwatch.failure import Failure, classify
 from runwatch.heartbeat import Heartbeat
@@ -82,6 +82,7 @@ class Run:
         collectors: Sequence[Collector] | None = None,
         exit_timeout: float = 10.0,
         heartbeat_interval: float | None = 10.0,
+        handle_sigterm: bool = True,
         register_run: bool | None = None,
         transport_factory: Callable[[], Transport] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -101,7 +102,9 @@ class Run:
         'lz4', 'zstd', 'gzip'), insert_timeout (s), system_metrics (default: on in local rank 0
         or a single process), system_interval (s), collectors (replace the default psutil +
         NVML ones), heartbeat_interval (s between rewrites of the runs row that tell a live
-        process from a vanished one; None: no heartbeat), exit_timeout (s given to the flush at interpreter exit), register_run
+        process from a vanished one; None: no heartbeat), handle_sigterm (while the run is
+        open and SIGTERM has its default action, turn it into SystemExit(143) so the run
+        flushes and records failure reason 'signal'; see signals.py), exit_timeout (s given to the flush at interpreter exit), register_run
         (write the runs row; default: rank 0 only), transport_factory (tests), environ (the
         environment to read instead of os.environ).
         """
@@ -170,6 +173,7 @@ class Run:
             self._heartbeat.start()
         if self._sampler is not None:
             self._sampler.start()
+        self._holds_sigterm = handle_sigterm and signals.hold()
         lifecycle.track(self)
 
     # -- logging ------------------------------------------------------------------------
@@ -284,6 +288,9 @@ class Run:
             with self._row_lock:
                 self._pipeline.submit_run_row(self._metadata.finished(status, failure))
         self._writer.stop(timeout)
+        if self._holds_sigterm:
+            self._holds_sigterm = False
+            signals.release()
         lifecycle.untrack(self)
         self._report_leftovers()
 
@@ -325,6 +332,8 @@ class Run:
     def _at_exit(self, failed: bool) -> None:
         if os.getpid() == self._pid and not self._finished:
             error = getattr(sys, "last_value", None) if failed else None
+            if signals.received is not None:  # SystemExit leaves no sys.last_value
+                failed, error = True, SystemExit(128 + signals.received)
             self.finish("failed" if failed else "finished", timeout=self.exit_timeout,
                         error=error if isinstance(error, BaseException) else None)
 
@@ -342,6 +351,9 @@ class Run:
         if self._heartbeat is not None:
             self._heartbeat.forget_after_fork()
         self._row_lock = threading.Lock()
+        if self._holds_sigterm:
+            self._holds_sigterm = False
+            signals.forget_after_fork()
         if self._sampler is not None:
             self._sampler.forget_after_fork()
         self._warnings = OncePerKey(stacklevel=4)
