@@ -13,7 +13,7 @@ from runwatch.server.migrate import SchemaError, apply_schema, default_sql_dir, 
 from tests.support.clickhouse import EmbeddedClickHouse
 
 SCHEMA_TABLES = {
-    "metric_points", "runs", "run_stats", "run_stats_mv",
+    "metric_points", "runs", "alerts", "run_stats", "run_stats_mv",
     "metric_rollup_1m", "metric_rollup_1m_mv", "schema_migrations", "saved_queries",
     "histograms", "run_logs", "media",
 }
@@ -144,6 +144,9 @@ def _definitions(statements: list[str]) -> dict[str, str]:
     found = {}
     for statement in statements:
         text = _normalised(statement).replace("_local", "").replace(" ON CLUSTER '{cluster}'", "")
+        if text.startswith("ALTER TABLE "):  # keyed by what it changes, on either edition
+            found[text] = text
+            continue
         name = text.split(" IF NOT EXISTS ")[1].split(" ")[0]
         if " AS SELECT " in text:
             found[name] = text.split(" AS SELECT ", 1)[1]

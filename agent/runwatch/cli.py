@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from runwatch import agent_cli
     from runwatch.importers import cli as import_cli
     from runwatch.server.commands import admin as admin_cli
+    from runwatch.server.commands import alerts as alerts_cli
     from runwatch.server.commands import demo, export, logs, serve, supervisor
     from runwatch.server.embedded import cli as embedded_cli
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_cli.register(subparsers)
     logs.register(subparsers)
     export.register(subparsers)
+    alerts_cli.register(subparsers)
     return parser
 
 

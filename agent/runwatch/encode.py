@@ -49,6 +49,10 @@ RUN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("started_at", "DateTime64(3)"),
     ("finished_at", "Nullable(DateTime64(3))"),
     ("updated_at", "DateTime64(3)"),
+    ("heartbeat_at", "Nullable(DateTime64(3))"),
+    ("failure_reason", "LowCardinality(String)"),
+    ("failure_type", "String"),
+    ("failure_message", "String"),
 )
 
 _PACK_U32 = struct.Struct("<I").pack
@@ -223,6 +227,10 @@ class RunRow:
     started_at_ms: int
     finished_at_ms: int | None
     updated_at_ms: int
+    heartbeat_at_ms: int | None = None
+    failure_reason: str = ""  # '' | exception | oom | keyboard_interrupt | signal | exit_code
+    failure_type: str = ""
+    failure_message: str = ""
 
 
 def encode_run_rows(rows: Sequence[RunRow]) -> bytes:
@@ -249,5 +257,9 @@ def encode_run_rows(rows: Sequence[RunRow]) -> bytes:
         "started_at": native.datetime64_ms_column([row.started_at_ms for row in rows]),
         "finished_at": native.nullable_datetime64_ms_column([row.finished_at_ms for row in rows]),
         "updated_at": native.datetime64_ms_column([row.updated_at_ms for row in rows]),
+        "heartbeat_at": native.nullable_datetime64_ms_column([row.heartbeat_at_ms for row in rows]),
+        "failure_reason": low_cardinality("failure_reason"),
+        "failure_type": strings("failure_type"),
+        "failure_message": strings("failure_message"),
     }
     return native.block(len(rows), [(name, kind, data[name]) for name, kind in RUN_COLUMNS])

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runwatch.encode import RunRow
+from runwatch.failure import Failure
 
 # Packages whose versions are worth recording, when the training process has imported them.
 _PACKAGES = ("torch", "numpy", "jax", "tensorflow", "transformers", "lightning",
@@ -136,12 +137,23 @@ class RunMetadata:
                 git_commit=git.commit, git_dirty=git.dirty,
                 env_json=json.dumps(env, sort_keys=True, default=str), status="running",
                 started_at_ms=started, finished_at_ms=None, updated_at_ms=started,
+                heartbeat_at_ms=started,
             )
         )
 
-    def finished(self, status: str) -> RunRow:
+    def finished(self, status: str, failure: Failure | None = None) -> RunRow:
         end = max(now_ms(), self.row.updated_at_ms + 1)  # must sort after the start row
-        return replace(self.row, status=status, finished_at_ms=end, updated_at_ms=end)
+        row = replace(self.row, status=status, finished_at_ms=end, updated_at_ms=end)
+        if failure is not None:
+            row = replace(row, failure_reason=failure.reason, failure_type=failure.type,
+                          failure_message=failure.message)
+        return row
+
+    def heartbeat(self) -> RunMetadata:
+        """The row again with heartbeat_at = now: the server tells a live run from a vanished
+        process by it (sql/006_run_health.sql)."""
+        beat = max(now_ms(), self.row.updated_at_ms + 1)
+        return RunMetadata(replace(self.row, heartbeat_at_ms=beat, updated_at_ms=beat))
 
     def with_config(self, config: Mapping[str, Any]) -> RunMetadata:
         return RunMetadata(replace(self.row, config_json=config_json(config),

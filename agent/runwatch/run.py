@@ -28,9 +28,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runwatch import lifecycle
+from runwatch import lifecycle, signals
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
 from runwatch.console import ConsoleCapture
+from runwatch.failure import Failure, classify
+from runwatch.heartbeat import Heartbeat
 from runwatch.metadata import RunMetadata
 from runwatch.pipeline import Pipeline, Tunables
 from runwatch.rows import LogRow
@@ -89,6 +91,8 @@ class Run:
         console_burst_lines: int = 10_000,
         console_max_line_chars: int = 16_384,
         max_image_bytes: int = 2_000_000,
+        heartbeat_interval: float | None = 10.0,
+        handle_sigterm: bool = True,
         register_run: bool | None = None,
         transport_factory: Callable[[], Transport] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -107,7 +111,10 @@ class Run:
         retry_max (s, backoff cap), async_insert (None: for small batches), compression (None,
         'lz4', 'zstd', 'gzip'), insert_timeout (s), system_metrics (default: on in local rank 0
         or a single process), system_interval (s), collectors (replace the default psutil +
-        NVML ones), exit_timeout (s given to the flush at interpreter exit), register_run
+        NVML ones), heartbeat_interval (s between rewrites of the runs row that tell a live
+        process from a vanished one; None: no heartbeat), handle_sigterm (while the run is
+        open and SIGTERM has its default action, turn it into SystemExit(143) so the run
+        flushes and records failure reason 'signal'; see signals.py), exit_timeout (s given to the flush at interpreter exit), register_run
         (write the runs row; default: rank 0 only), transport_factory (tests), environ (the
         environment to read instead of os.environ).
         """
@@ -159,7 +166,7 @@ class Run:
             if collectors is None:
                 from runwatch.system import default_collectors
 
-                collectors = default_collectors(os.getpid())
+                collectors = default_collectors(os.getpid(), disk_path=str(Path.cwd()))
             self._sampler = SystemSampler(
                 collectors, self._pipeline.record_samples, interval=system_interval,
                 name=f"runwatch-sampler-{self.identity.run_id}",
@@ -176,14 +183,22 @@ class Run:
             )
         self._line_seq = itertools.count()
 
+        self._row_lock = threading.Lock()  # the heartbeat and finish() both write the row
+        self._heartbeat: Heartbeat | None = None
+        if self._register and heartbeat_interval:
+            self._heartbeat = Heartbeat(self._beat, heartbeat_interval,
+                                        name=f"runwatch-heartbeat-{self.identity.run_id}")
         if self._register:
             self._pipeline.submit_run_row(self._metadata.row)
         self._pipeline.start()
         if self._console is not None and not self._console.start():
             log.info("runwatch: console not captured: %s", "; ".join(self._console.stats.errors))
             self._console = None
+        if self._heartbeat is not None:
+            self._heartbeat.start()
         if self._sampler is not None:
             self._sampler.start()
+        self._holds_sigterm = handle_sigterm and signals.hold()
         lifecycle.track(self)
 
     # -- logging ------------------------------------------------------------------------
@@ -271,9 +286,10 @@ class Run:
     def update_config(self, config: Mapping[str, Any]) -> None:
         """Merge `config` into the run's config and store the new runs row."""
         self.config.update(config)
-        self._metadata = self._metadata.with_config(self.config)
-        if self._register and self._accepting:
-            self._pipeline.submit_run_row(self._metadata.row)
+        with self._row_lock:
+            self._metadata = self._metadata.with_config(self.config)
+            if self._register and self._accepting:
+                self._pipeline.submit_run_row(self._metadata.row)
 
     # -- flushing and finishing -----------------------------------------------------------
 
@@ -286,9 +302,11 @@ class Run:
             return self._buffer.pending_points() == 0
         return self._writer.flush(timeout)
 
-    def finish(self, status: str = "finished", timeout: float | None = 30.0) -> None:
+    def finish(self, status: str = "finished", timeout: float | None = 30.0,
+               *, error: BaseException | None = None) -> None:
         """Flush, stop the threads and mark the run `status` ('finished' or 'failed').
-        Idempotent; later `log()` calls are ignored."""
+        `error`: the exception that ended it, recorded as the failure reason (its type and
+        message; 'oom' for an OutOfMemoryError). Idempotent; later `log()` calls are ignored."""
         if status not in _STATUSES:
             raise ValueError(f"status must be one of {_STATUSES}, got {status!r}")
         with self._finish_lock:
@@ -297,13 +315,22 @@ class Run:
             self._finished = True
             self._accepting = False
         self.status = status
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         if self._sampler is not None:
             self._sampler.stop(timeout=5.0)
         if self._console is not None:
             self._console.stop(timeout=min(2.0, timeout if timeout is not None else 2.0))
+        failure: Failure | None = classify(error) if error is not None else None
+        if failure is not None and status == "finished":
+            failure = None
         if self._register:
-            self._pipeline.submit_run_row(self._metadata.finished(status))
+            with self._row_lock:
+                self._pipeline.submit_run_row(self._metadata.finished(status, failure))
         self._writer.stop(timeout)
+        if self._holds_sigterm:
+            self._holds_sigterm = False
+            signals.release()
         lifecycle.untrack(self)
         self._report_leftovers()
 
@@ -319,7 +346,7 @@ class Run:
         clean = exc_type is None or (
             isinstance(exc, SystemExit) and exc.code in (0, None)
         )
-        self.finish("finished" if clean else "failed")
+        self.finish("finished" if clean else "failed", error=None if clean else exc)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -348,7 +375,18 @@ class Run:
 
     def _at_exit(self, failed: bool) -> None:
         if os.getpid() == self._pid and not self._finished:
-            self.finish("failed" if failed else "finished", timeout=self.exit_timeout)
+            error = getattr(sys, "last_value", None) if failed else None
+            if signals.received is not None:  # SystemExit leaves no sys.last_value
+                failed, error = True, SystemExit(128 + signals.received)
+            self.finish("failed" if failed else "finished", timeout=self.exit_timeout,
+                        error=error if isinstance(error, BaseException) else None)
+
+    def _beat(self) -> None:
+        with self._row_lock:
+            if self._finished:
+                return
+            self._metadata = self._metadata.heartbeat()
+            self._pipeline.submit_run_row(self._metadata.row)
 
     def _after_fork_in_child(self) -> None:
         self._accepting = False
@@ -357,6 +395,12 @@ class Run:
         if self._console is not None:
             self._console.forget_after_fork()
             self._console = None
+        if self._heartbeat is not None:
+            self._heartbeat.forget_after_fork()
+        self._row_lock = threading.Lock()
+        if self._holds_sigterm:
+            self._holds_sigterm = False
+            signals.forget_after_fork()
         if self._sampler is not None:
             self._sampler.forget_after_fork()
         self._warnings = OncePerKey(stacklevel=4)

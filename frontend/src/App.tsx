@@ -9,6 +9,8 @@ import { CHECKPOINTS_TAB_ID, DISTRIBUTIONS_TAB, LOGS_TAB, MEDIA_TAB, PROGRESS_TA
 import { richNav } from "./store/richNav";
 import { setTab } from "./store/actions";
 import { cardIndexOf } from "./store/selectors";
+import { AlertsBanner } from "./components/AlertsBanner";
+import { AlertsPanel } from "./components/AlertsPanel";
 import { CardGrid } from "./components/CardGrid";
 import { CheckpointsTable } from "./components/CheckpointsTable";
 import { DistributionsView } from "./components/DistributionsView";
@@ -114,6 +116,7 @@ export function App() {
   return (
     <div className="flex h-screen flex-col">
       {kiosk ? <KioskHeader /> : <Header />}
+      <AlertsBanner />
       <RunBar />
       {route === "sql" && !kiosk ? <Suspense fallback={null}><SqlConsole /></Suspense> : (
       <div className="flex min-h-0 flex-1">
@@ -142,6 +145,7 @@ export function App() {
         </main>
       </div>
       )}
+      {!kiosk && <AlertsPanel />}
     </div>
   );
 }

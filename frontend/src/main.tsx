@@ -2,7 +2,9 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
 import { App } from "./App";
+import { AlertsFeed } from "./alerts/feed";
 import { fetchTabs } from "./api/http";
+import { setBoardAlertSource } from "./core/boardAlerts";
 import { ServicesContext, type Services } from "./app/services";
 import { bindTheme } from "./app/theme";
 import { VisibilityTracker } from "./app/visibility";
@@ -15,6 +17,7 @@ import { StreamClient } from "./sse/client";
 import * as actions from "./store/actions";
 import * as apply from "./store/apply";
 import { initialUiState, persistColors, persistUi, readColors } from "./store/persist";
+import { firingAlerts } from "./store/alertsSlice";
 import { createAppStore } from "./store/store";
 import "./index.css";
 
@@ -36,6 +39,11 @@ function boot(): void {
     persistColors(store, local);
   }
 
+  // The health board's tiles show each run's firing alerts (info-level ones as warnings).
+  setBoardAlertSource((runId) => firingAlerts(store.getState())
+    .filter((a) => a.run_id === runId)
+    .map((a) => ({ name: a.rule, severity: a.severity === "critical" ? "critical" : "warning" })));
+
   const perf = new PerfLog();
   const detail = new DetailStore();
   const scheduler = new ChartScheduler(store, detail, perf);
@@ -47,7 +55,17 @@ function boot(): void {
       .then((config) => actions.setTabsConfig(store, config ?? DEFAULT_TABS, config ? "server" : "default"))
       .catch(() => actions.setTabsConfig(store, DEFAULT_TABS, "default"));
   };
-  const client = new StreamClient({ store, perf, onSnapshot: loadTabs });
+  const alerts = new AlertsFeed(store, local);
+  const client = new StreamClient({
+    store,
+    perf,
+    onSnapshot: () => {
+      loadTabs();
+      alerts.reload();
+    },
+    onAlert: (data) => alerts.onEvent(data),
+  });
+  if (!url.kiosk) alerts.askOnFirstGesture(document);
 
   bindTheme(store, () => scheduler.themeChanged());
   scheduler.start();
@@ -61,7 +79,7 @@ function boot(): void {
 
   const services: Services = { store, scheduler, visibility, perf, client };
   // The browser tests and the benchmark read state and timings from here.
-  Object.assign(window, { __runwatch: { ...services, detail, actions, apply } });
+  Object.assign(window, { __runwatch: { ...services, detail, actions, apply, alerts } });
 
   const root = document.getElementById("root");
   if (!root) throw new Error("#root is missing");

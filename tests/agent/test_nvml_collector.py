@@ -53,6 +53,7 @@ def test_collect_when_two_gpus_then_every_family_per_device_with_units() -> None
     assert samples["sys.gpu.0.mem_util_percent"] == (41.0, "percent", 0)
     assert samples["sys.gpu.0.mem_used_bytes"] == (61_203_283_968.0, "bytes", 0)
     assert samples["sys.gpu.0.mem_total_bytes"] == (85_899_345_920.0, "bytes", 0)
+    assert samples["sys.gpu.0.mem_used_frac"] == (61_203_283_968 / 85_899_345_920, "ratio", 0)
     assert samples["sys.gpu.0.temperature_celsius"] == (64.0, "celsius", 0)
     assert samples["sys.gpu.0.power_watts"] == (312.456, "watts", 0)
     assert samples["sys.gpu.0.sm_clock_mhz"] == (1410.0, "MHz", 0)
@@ -62,7 +63,7 @@ def test_collect_when_two_gpus_then_every_family_per_device_with_units() -> None
     assert samples["sys.gpu.1.util_percent"] == (12.0, "percent", 1)
     assert samples["sys.gpu.1.power_watts"] == (85.0, "watts", 1)
     assert samples["sys.gpu.1.temperature_celsius"] == (41.0, "celsius", 1)
-    assert len(samples) == 20
+    assert len(samples) == 22  # 11 per GPU
 
 
 def test_collect_when_some_calls_not_supported_then_only_those_missing_and_not_asked_again() -> None:
@@ -75,7 +76,7 @@ def test_collect_when_some_calls_not_supported_then_only_those_missing_and_not_a
     assert "sys.gpu.1.ecc_uncorrected_errors" not in first
     assert "sys.gpu.0.power_watts" in first and "sys.gpu.0.ecc_corrected_errors" in first
     assert "sys.gpu.1.util_percent" in first and "sys.gpu.1.temperature_celsius" in first
-    assert len(first) == 20 - 3
+    assert len(first) == 22 - 3
     nvml.calls.clear()
     second = by_name(collector.collect())
     assert second.keys() == first.keys()

@@ -103,3 +103,14 @@ def test_collect_when_real_psutil_on_this_machine_then_cpu_and_memory_present() 
     collector = PsutilCollector(pid=os.getpid())
     names = {s.name for s in collector.collect()}
     assert {"sys.cpu.util_percent", "sys.mem.used_bytes", "sys.proc.rss_bytes"} <= names
+
+
+def test_collect_with_a_disk_path_reports_its_free_fraction() -> None:
+    class WithUsage(FakePsutil):
+        def disk_usage(self, path: str) -> Any:
+            assert path == "/data"
+            return SimpleNamespace(total=1_000, used=970, free=30)
+
+    collector = PsutilCollector(WithUsage(), clock=Clock(), disk_path="/data")
+    samples = {s.name: (s.value, s.unit) for s in collector.collect()}
+    assert samples["sys.disk.free_frac"] == (0.03, "ratio")

@@ -57,7 +57,7 @@ def test_metric_window_adds_only_the_bounds_given(
 
 def test_runs_page_without_filters_has_no_where() -> None:
     query = q.runs_page(q.RunsFilter(), 10, 0, 1000)
-    assert query.params == {"limit": 10, "offset": 0, "active_ms": 1000}
+    assert query.params == {"limit": 10, "offset": 0, "active_ms": 1000, "crash_ms": 45_000}
 
 
 def test_the_poll_reads_by_ingested_at_instant_in_series_order() -> None:

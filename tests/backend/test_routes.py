@@ -72,7 +72,7 @@ def test_runs_lists_every_run_most_recent_first_with_total(live: LiveServer) -> 
     assert runs["gamma"]["latest_step"] is None and runs["gamma"]["status"] == "failed"
     assert set(alpha) == {"run_id", "project", "name", "status", "is_active", "start_time",
                           "last_event_time", "latest_step", "config", "tags", "hosts", "user",
-                          "git_commit", "point_count"}
+                          "git_commit", "point_count", "heartbeat_time", "failure"}
 
 
 @pytest.mark.parametrize(

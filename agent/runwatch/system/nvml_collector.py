@@ -34,10 +34,14 @@ def _utilization(nvml: Any, index: int, handle: Any) -> list[Sample]:
 
 def _memory(nvml: Any, index: int, handle: Any) -> list[Sample]:
     memory = nvml.nvmlDeviceGetMemoryInfo(handle)
-    return [
+    samples = [
         Sample(f"sys.gpu.{index}.mem_used_bytes", float(memory.used), "bytes", index),
         Sample(f"sys.gpu.{index}.mem_total_bytes", float(memory.total), "bytes", index),
     ]
+    if memory.total:  # the fraction the default "gpu-memory" alert watches (near OOM)
+        samples.append(Sample(f"sys.gpu.{index}.mem_used_frac", memory.used / memory.total,
+                              "ratio", index))
+    return samples
 
 
 def _temperature(nvml: Any, index: int, handle: Any) -> list[Sample]:

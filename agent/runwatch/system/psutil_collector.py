@@ -24,7 +24,11 @@ class PsutilCollector:
         *,
         pid: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        disk_path: str | None = None,
     ) -> None:
+        """disk_path: the file system whose free fraction is `sys.disk.free_frac` (the run's
+        working directory, where checkpoints usually go); None: not reported."""
+        self._disk_path = disk_path
         if ps is None:
             import psutil
 
@@ -90,6 +94,11 @@ class PsutilCollector:
                 elapsed,
             )
         self._disk = disk
+        if self._disk_path is not None:
+            path = self._disk_path
+            usage = self._guard("disk_usage", lambda: ps.disk_usage(path))
+            if usage is not None and usage.total:
+                out.append(Sample("sys.disk.free_frac", usage.free / usage.total, "ratio"))
         net = self._guard("net", ps.net_io_counters)
         if net is not None and self._net is not None and elapsed > 0:
             out += _rates(

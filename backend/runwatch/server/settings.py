@@ -70,6 +70,11 @@ class Settings(ClickHouseSettings):
     metrics_raw_max_rows: int = Field(default=300_000, alias="RUNWATCH_METRICS_RAW_MAX_ROWS", ge=1)
     smoothing_max_rows: int = Field(default=5_000_000, alias="RUNWATCH_SMOOTHING_MAX_ROWS", ge=1)
     tabs_file: Path | None = Field(default=None, alias="RUNWATCH_TABS_FILE")
+    # --- run health and alerts (backend/runwatch/server/alerts/) ---
+    crash_after_sec: float = Field(default=45.0, alias="RUNWATCH_CRASH_AFTER_SEC", gt=0)
+    alerts_file: Path | None = Field(default=None, alias="RUNWATCH_ALERTS_FILE")
+    alerts_enabled: bool = Field(default=True, alias="RUNWATCH_ALERTS")
+    dashboard_url: str = Field(default="", alias="RUNWATCH_DASHBOARD_URL")
     frontend_dist: Path | None = Field(default=None, alias="RUNWATCH_FRONTEND_DIST")
     apply_schema: bool = Field(default=True, alias="RUNWATCH_APPLY_SCHEMA")
     # echoed by /health so `runwatch up` knows the process answering is the one it started

@@ -10,6 +10,7 @@ import type { XRange } from "../store/uiSlice";
 import { buildCardData, linesForCard, type CardData, type DetailData, type LineSpec } from "./cardData";
 import { isLossLike, robustRange } from "../core/robustRange";
 import { drawEdgeMarkers } from "./edgeMarkers";
+import { alertMarks, drawAlertMarks, type AlertMark } from "./alertMarkers";
 import { drawNonFinite, type MarkerSet } from "./markers";
 import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
@@ -118,6 +119,7 @@ export class ChartController {
   private card: CardSpec | null = null;
   private xMode: XMode = "step";
   private markerSets: MarkerSet[] = [];
+  private alertMarks: AlertMark[] = [];
   private tooltip: Tooltip | null = null;
   private resize: ResizeObserver | null = null;
   private hovering = false;
@@ -229,7 +231,7 @@ export class ChartController {
     const pixels = Math.max(50, this.plotWidth - 60);
     // About one bucket (two points) per two pixels: the min/max pairs keep every spike.
     const bucket = range === null ? 0 : bucketWidth(range.max - range.min, pixels / 2, 1);
-    const dataKey = `${revs}|${ctx.cutoffTime}|${state.smoothing}|${state.gpuView}|${ctx.detailRev}|${bucket}`;
+    const dataKey = `${revs}|${ctx.cutoffTime}|${state.smoothing}|${state.gpuView}|${ctx.detailRev}|${bucket}|${state.alertsRev}`;
     const scale = u.scales.x;
     const rangeChanged = range !== null && (scale?.min !== range.min || scale?.max !== range.max);
     if (dataKey !== this.dataKey || rangeChanged) {
@@ -247,6 +249,7 @@ export class ChartController {
         });
         this.decimation.sweep();
         this.dataKey = dataKey;
+        this.alertMarks = alertMarks(lines, state.alerts, xMode);
         this.markerSets = lines.map((line, i) => {
           const column = (this.data as CardData).rawColumn[i] as number;
           const nf = (this.data as CardData).aligned.nonFinite[column] ?? { idx: [], value: [] };
@@ -383,7 +386,11 @@ export class ChartController {
       hooks: {
         setSelect: [(u) => this.onSelect(u)],
         draw: [
-          (u) => this.theme && drawNonFinite(u, this.markerSets, this.theme),
+          (u) => {
+            if (!this.theme) return;
+            drawNonFinite(u, this.markerSets, this.theme);
+            drawAlertMarks(u, this.alertMarks, this.theme);
+          },
           (u) => {
             if (robust) this.setAttr("clipped", String(drawEdgeMarkers(u, theme.scale)));
           },
@@ -551,6 +558,7 @@ export class ChartController {
     this.setAttr("drawnPoints", String(data.drawnPoints));
     this.setAttr("lastStep", Number.isFinite(data.lastStep) ? String(data.lastStep) : "");
     this.setAttr("nonFinite", String(data.nonFinite));
+    this.setAttr("alertMarks", String(this.alertMarks.length));
     const scale = u.scales.x;
     this.setAttr("xMin", scale?.min != null ? String(scale.min) : "");
     this.setAttr("xMax", scale?.max != null ? String(scale.max) : "");

@@ -6,6 +6,7 @@ import { patchCompare, useCompare } from "../compare/store";
 import { TIMELINES, type Timeline } from "../core/url";
 import { setKiosk, setTheme, setTimeline } from "../store/actions";
 import type { ThemePreference } from "../store/uiSlice";
+import { AlertsButton } from "./AlertsPanel";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { useLiveness } from "./useLiveness";
 import { Logo, MonitorIcon, MoonIcon, SunIcon, SystemThemeIcon } from "./icons";
@@ -100,6 +101,7 @@ export function Header() {
       <TimelinePicker />
       <ConnectionStatus />
       <div className="flex items-center">
+        <AlertsButton />
         <ThemeToggle />
         <button
           type="button"

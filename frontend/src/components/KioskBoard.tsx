@@ -158,6 +158,7 @@ export function KioskBoard() {
   const { store } = useServices();
   const { level, staleAfterSec, now } = useLiveness();
   useApp((s) => s.structureRev + s.runOrder.length);
+  useApp((s) => s.alertsRev); // tiles show firing alerts (core/boardAlerts)
   const keepEndedMs = useApp((s) => s.keepEndedMs);
   const state = store.getState();
   const rows = progressOf(state, { now, keepEndedMs, staleAfterSec, level });

@@ -1,5 +1,8 @@
 import { memo } from "react";
 
+import { useApp } from "../app/services";
+import { firingCountForRun } from "../store/alertsSlice";
+
 import { formatAgo, formatStep } from "../core/format";
 import { shownStatus, STATUS_LOOK, type ShownStatus } from "../core/freshness";
 import type { RunInfo } from "../core/types";
@@ -10,7 +13,7 @@ export type RunHealth = "active" | "inactive" | "warning";
 
 /** Green: storing data now. Amber: failed, or running but silent (stale). Grey: otherwise. */
 export function runHealth(run: RunInfo, shown: ShownStatus = run.status): RunHealth {
-  if (shown === "failed" || shown === "stale") return "warning";
+  if (shown === "failed" || shown === "crashed" || shown === "stale") return "warning";
   if (shown === "unknown") return "inactive";
   return run.is_active ? "active" : "inactive";
 }
@@ -31,6 +34,38 @@ export function StatusTag({ status, large = false }: { status: ShownStatus; larg
 const HEALTH_DOT: Record<RunHealth, string> = { active: "bg-ok", inactive: "bg-idle", warning: "bg-warn" };
 const HEALTH_TEXT: Record<RunHealth, string> = { active: "active", inactive: "inactive", warning: "needs attention" };
 
+/** The chip's word for a run that needs a look: crashed, failed (oom), stale. */
+export function statusChip(run: RunInfo): string | null {
+  if (run.status === "failed") return run.failure?.reason === "oom" ? "oom" : "failed";
+  if (run.status === "crashed" || run.status === "stale") return run.status;
+  return null;
+}
+
+function StatusChips({ run, large }: { run: RunInfo; large: boolean }) {
+  const firing = useApp((s) => firingCountForRun(s, run.run_id));
+  const chip = statusChip(run);
+  const size = large ? "px-1.5 text-xs" : "px-1 text-[0.625rem]";
+  return (
+    <>
+      {chip && (
+        <span
+          className={`flex-none rounded ${size} font-semibold uppercase tracking-wide ${
+            chip === "stale" ? "bg-warn/15 text-warn" : "bg-bad/15 text-bad"
+          }`}
+          data-testid="run-status-chip"
+        >
+          {chip}
+        </span>
+      )}
+      {firing > 0 && (
+        <span className={`flex-none rounded-full bg-bad ${size} font-semibold text-white`} data-testid="run-alert-chip" title={`${firing} alert(s) firing`}>
+          {firing}
+        </span>
+      )}
+    </>
+  );
+}
+
 export const RunBadge = memo(function RunBadge(props: {
   run: RunInfo;
   color: string;
@@ -48,6 +83,7 @@ export const RunBadge = memo(function RunBadge(props: {
     `${label}${label !== run.run_id ? ` (${run.run_id})` : ""}`,
     run.project && `project ${run.project}`,
     `status ${look.text}${run.is_active && shown === "running" ? ", active" : ""}`,
+    run.failure && `failed: ${run.failure.type}: ${run.failure.message}`,
     run.latest_step !== null && `step ${formatStep(run.latest_step)}`,
     run.last_event_time !== null && `last point ${formatAgo(run.last_event_time, now)}`,
     run.hosts.length > 0 && `hosts ${run.hosts.join(", ")}`,
@@ -81,6 +117,7 @@ export const RunBadge = memo(function RunBadge(props: {
         aria-hidden="true"
       />
       <span className="truncate font-medium">{label}</span>
+      <StatusChips run={run} large={large} />
       {shown === "running" ? (
         <span
           className={`inline-block flex-none rounded-full ${large ? "h-2 w-2" : "h-1.5 w-1.5"} ${HEALTH_DOT[health]} ${

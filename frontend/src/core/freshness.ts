@@ -58,8 +58,8 @@ export function shownStatus(run: RunInfo, now: number, staleAfterSec: number, le
   return "running";
 }
 
-/** Attention first: failed, then stale, then running, unknown, finished. */
-const ATTENTION: Record<ShownStatus, number> = { failed: 0, stale: 1, running: 2, unknown: 3, finished: 4 };
+/** Attention first: failed and crashed, then stale, then running, unknown, finished. */
+const ATTENTION: Record<ShownStatus, number> = { failed: 0, crashed: 0, stale: 1, running: 2, unknown: 3, finished: 4 };
 
 export function attentionRank(status: ShownStatus): number {
   return ATTENTION[status];
@@ -78,6 +78,7 @@ export const STATUS_LOOK: Record<ShownStatus, { icon: string; text: string; tone
   running: { icon: "▶", text: "running", tone: "ok" },
   finished: { icon: "✓", text: "finished", tone: "idle" },
   failed: { icon: "✕", text: "failed", tone: "bad" },
+  crashed: { icon: "✕", text: "crashed (process gone)", tone: "bad" },
   stale: { icon: "‖", text: "stale (no data)", tone: "warn" },
   unknown: { icon: "?", text: "unknown (data delayed)", tone: "idle" },
 };

@@ -3,7 +3,14 @@
 /** A value as it travels: JSON has no NaN, so non-finite values are strings. */
 export type WireValue = number | "NaN" | "Infinity" | "-Infinity" | null;
 
-export type RunStatus = "running" | "finished" | "failed" | "stale";
+export type RunStatus = "running" | "finished" | "failed" | "crashed" | "stale";
+
+/** Why a run failed, as its agent recorded it. */
+export interface RunFailure {
+  reason: "exception" | "oom" | "keyboard_interrupt" | "signal" | "exit_code" | string;
+  type: string;
+  message: string;
+}
 
 export interface RunInfo {
   run_id: string;
@@ -20,6 +27,9 @@ export interface RunInfo {
   user: string;
   git_commit: string;
   point_count: number;
+  /** The agent's last heartbeat (epoch ms); a running run whose heartbeat stopped is "crashed". */
+  heartbeat_time?: number | null;
+  failure?: RunFailure | null;
 }
 
 export interface WireSeries {

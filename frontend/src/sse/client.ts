@@ -29,6 +29,8 @@ export interface StreamClientOptions {
   watchdogMs?: number;
   maxBackoffMs?: number;
   onSnapshot?: () => void;
+  /** An `alert` event's data (live only, outside the version chain). */
+  onAlert?: (data: string) => void;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -43,6 +45,7 @@ export class StreamClient {
   private readonly watchdogMs: number;
   private readonly maxBackoffMs: number;
   private readonly onSnapshot: (() => void) | null;
+  private readonly onAlert: ((data: string) => void) | null;
   private source: EventSource | null = null;
   private retryTimer: Timer | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
@@ -61,6 +64,7 @@ export class StreamClient {
     this.watchdogMs = options.watchdogMs ?? 75_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.onSnapshot = options.onSnapshot ?? null;
+    this.onAlert = options.onAlert ?? null;
   }
 
   start(): void {
@@ -116,6 +120,11 @@ export class StreamClient {
     source.addEventListener("snapshot", (ev) => this.onEvent(source, "snapshot", ev as MessageEvent<string>));
     source.addEventListener("delta", (ev) => this.onEvent(source, "delta", ev as MessageEvent<string>));
     source.addEventListener("runs_meta", (ev) => this.onEvent(source, "runs_meta", ev as MessageEvent<string>));
+    source.addEventListener("alert", (ev) => {
+      if (this.source !== source) return;
+      this.lastMessageAt = this.now();
+      this.onAlert?.((ev as MessageEvent<string>).data);
+    });
     source.addEventListener("ping", () => {
       if (this.source !== source) return;
       this.lastMessageAt = this.now();

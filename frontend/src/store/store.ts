@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 
+import { initialAlerts, type AlertsSlice } from "./alertsSlice";
 import { initialRuns, type RunsSlice } from "./runsSlice";
 import { initialSeries, type SeriesSlice } from "./seriesSlice";
 import { initialUi, type UiSlice } from "./uiSlice";
@@ -9,7 +10,7 @@ import { initialUi, type UiSlice } from "./uiSlice";
  * plain functions (apply.ts for the stream, actions.ts for the UI) take the store and set
  * state, so the SSE client and the tests drive it without React.
  */
-export type AppState = RunsSlice & SeriesSlice & UiSlice;
+export type AppState = RunsSlice & SeriesSlice & UiSlice & AlertsSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(ui: Partial<UiSlice> = {}): AppStore {
@@ -17,6 +18,7 @@ export function createAppStore(ui: Partial<UiSlice> = {}): AppStore {
     ...initialRuns,
     ...initialSeries(),
     ...initialUi(),
+    ...initialAlerts,
     ...ui,
   }));
 }

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from runwatch.server import assets
 from runwatch.server.api.auth import Authenticator, AuthMiddleware, exposure_warning
 from runwatch.server.api.routes import (
+    alerts,
     checkpoints,
     compare,
     errors,
@@ -70,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(AllowedHostsMiddleware,
                        allowed_hosts=parse_allowed_hosts(settings.allowed_hosts, settings.server_host))
     errors.install(app)
-    for module in (stream, runs, metrics, checkpoints, tabs, health, histograms, logs, media):
+    for module in (stream, runs, metrics, checkpoints, tabs, health, alerts, histograms, logs, media):
         app.include_router(module.router)
     # /runs/table and /runs/metrics before /runs/{run_id}
     for module in (runs_table, run_detail, compare, groups, export):

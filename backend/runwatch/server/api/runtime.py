@@ -16,10 +16,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from runwatch.server.alerts.config import AlertsConfig, load_alerts
+from runwatch.server.alerts.engine import AlertEngine
+from runwatch.server.alerts.model import Alert
+from runwatch.server.alerts.notifier import Notifier
+from runwatch.server.alerts.store import AlertStore
 from runwatch.server.console.runner import SqlConsole
+from runwatch.server.live import sse_encoding
 from runwatch.server.live.broadcaster import Broadcaster
 from runwatch.server.live.cache import SeriesCache
-from runwatch.server.live.events import EVERYTHING, StreamFilter, snapshot_frame
+from runwatch.server.live.events import EVERYTHING, StreamEvent, StreamFilter, snapshot_frame
 from runwatch.server.live.poller import Poller
 from runwatch.server.query.clients import ClientPool
 from runwatch.server.settings import Settings
@@ -54,12 +60,23 @@ class Runtime:
             client_queue=s.sse_client_queue, client_queue_bytes=int(s.sse_client_queue_mb * _MB),
         )
         self.pool = ClientPool(s)
-        self.poller = Poller(s, self.cache, self.broadcaster.publish_threadsafe, ClientPool(s))
+        self.alerts_config: AlertsConfig = load_alerts(s.alerts_file)
+        self.alerts_store = AlertStore(self.pool)
+        self.alerts: AlertEngine | None = None
+        self.notifier = Notifier(self.alerts_config.channels, self._delivered,
+                                 dashboard_url=s.dashboard_url)
+        if s.alerts_enabled:
+            self.alerts = AlertEngine(self.alerts_config, AlertStore(ClientPool(s)),
+                                      self.notifier, self._publish_alert,
+                                      horizon_days=s.cache_horizon_days)
+        self.poller = Poller(s, self.cache, self.broadcaster.publish_threadsafe, ClientPool(s),
+                             observer=self.alerts)
         self._snapshot = _SnapshotMemo()
         self.sql: SqlConsole | None = SqlConsole(s) if s.sql_console else None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.broadcaster.bind(loop)
+        self.notifier.start()
         self.poller.start()
 
     def close_streams(self) -> None:
@@ -74,6 +91,17 @@ class Runtime:
         """Stop the poller thread. Blocking: run it in a thread from async code."""
         if not self.poller.stop(timeout):
             log.warning("the poller did not stop within %.0f s", timeout)
+        if not self.notifier.flush(2.0):
+            log.warning("alert notifications still pending at shutdown were dropped")
+        self.notifier.stop(2.0)
+
+    def _delivered(self, alert_id: str, channel: str, state: str) -> None:
+        if self.alerts is not None:
+            self.alerts.delivered(alert_id, channel, state)
+
+    def _publish_alert(self, alert: Alert) -> None:
+        body = sse_encoding.dumps(alert.to_json())
+        self.broadcaster.publish_threadsafe(StreamEvent.notice("alert", body))
 
     def snapshot_frame(self, flt: StreamFilter = EVERYTHING) -> tuple[int, bytes]:
         """(version, frame) of a snapshot for a client with `flt`. Blocking: run in a thread."""

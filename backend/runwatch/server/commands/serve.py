@@ -34,6 +34,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"runwatch serve: {exc}\n")
         return 2
+    from runwatch.server.alerts.config import AlertsConfigError, load_alerts
+
+    try:
+        load_alerts(settings.alerts_file)  # a bad alerts file stops the start, in one line
+    except AlertsConfigError as exc:
+        sys.stderr.write(f"runwatch serve: {exc}\n")
+        return 2
     import logging
 
     logging.getLogger(__name__).info(

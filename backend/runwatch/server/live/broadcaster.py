@@ -138,6 +138,10 @@ class Broadcaster:
     def publish(self, event: StreamEvent) -> None:
         if self._closed:
             return
+        if not event.versioned:  # a notice: live clients only (resuming ones reload them)
+            for sub in self._subs:
+                sub.offer(event)
+            return
         self._ring.append(event)
         self._ring_bytes += event.nbytes
         while len(self._ring) > self._ring_size or (

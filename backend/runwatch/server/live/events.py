@@ -42,11 +42,20 @@ EVERYTHING = StreamFilter()
 class StreamEvent:
     """One published event with its frame for unfiltered clients."""
 
-    kind: Literal["delta", "runs_meta"]
+    kind: Literal["delta", "runs_meta", "alert"]
     version: int
     prev_version: int
     frame: bytes
-    source: Delta | RunsMeta = field(repr=False)
+    source: Delta | RunsMeta | None = field(repr=False)
+
+    @property
+    def versioned(self) -> bool:
+        """False for notices (`alert`): outside the version chain, never in the ring."""
+        return self.source is not None
+
+    @staticmethod
+    def notice(kind: Literal["alert"], body: bytes) -> StreamEvent:
+        return StreamEvent(kind, -1, -1, enc.frame(kind, body), None)
 
     @property
     def nbytes(self) -> int:
@@ -62,7 +71,7 @@ class StreamEvent:
 
     def frame_for(self, flt: StreamFilter, prev_version: int) -> bytes | None:
         """The frame a client with `flt` gets, or None when nothing in it is for that client."""
-        if flt.is_everything and prev_version == self.prev_version:
+        if self.source is None or (flt.is_everything and prev_version == self.prev_version):
             return self.frame
         if isinstance(self.source, Delta):
             wanted = [c for c in self.source.changes if flt.wants(c.key)]

@@ -32,7 +32,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -47,6 +47,16 @@ from runwatch.server.settings import Settings
 log = logging.getLogger(__name__)
 
 Publish = Callable[[StreamEvent], None]
+
+
+class PollObserver(Protocol):
+    """Sees what each cycle read (runwatch.server.alerts.engine.AlertEngine)."""
+
+    def observe_points(self, rows: Any) -> None: ...
+
+    def observe_runs(self, runs: list[dict[str, Any]]) -> None: ...
+
+    def end_cycle(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ class PollerStatus:
 
 class Poller:
     def __init__(self, settings: Settings, cache: SeriesCache, publish: Publish,
-                 pool: ClientPool | None = None) -> None:
+                 pool: ClientPool | None = None, observer: PollObserver | None = None) -> None:
         self._settings = settings
+        self._observer = observer
+        self._observer_failures = 0
         self._cache = cache
         self._publish_event = publish
         self._pool = pool or ClientPool(settings)
@@ -199,6 +211,8 @@ class Poller:
         self._poll_metrics()
         self._metrics_durations.append((time.monotonic() - began) * 1000)
         self._last_poll = time.time()
+        if self._observer is not None:
+            self._observe(self._observer.end_cycle)
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -213,9 +227,12 @@ class Poller:
         s = self._settings
         result = self._pool.query(*queries.runs_horizon(
             s.cache_horizon_runs, int(s.cache_horizon_days * 86_400_000),
-            int(s.active_window_sec * 1000)))
+            int(s.active_window_sec * 1000), int(s.crash_after_sec * 1000)))
         runs = [run_info(row) for row in rows_as_dicts(result.column_names, result.result_rows)]
         self._publish(self._cache.set_runs(runs))
+        if self._observer is not None:
+            observer = self._observer
+            self._observe(lambda: observer.observe_runs(runs))
         horizon = {r["run_id"] for r in runs}
         gone = self._loaded - horizon
         if gone:
@@ -278,6 +295,9 @@ class Poller:
                 self._refresh_runs()
                 self._backfill(new_runs, max(unread))
             ingest_points(self._cache, self._recent, rows, skip_runs=not_loaded)
+            if self._observer is not None:
+                observer = self._observer
+                self._observe(lambda: observer.observe_points(rows))
             self._read_counts.update((ing, stored[ing]) for ing in unread)
             self._publish(self._cache.commit())
             self._enforce_memory_budget(protect=seen_runs)
@@ -311,6 +331,16 @@ class Poller:
             self._loaded.difference_update(removed)
             self._evicted_for_memory.update(removed)
             self._publish(self._cache.commit())
+
+    def _observe(self, call: Callable[[], None]) -> None:
+        """An observer's failure is logged (once per streak), never the poller's."""
+        try:
+            call()
+            self._observer_failures = 0
+        except Exception:
+            self._observer_failures += 1
+            if self._observer_failures == 1:
+                log.warning("alert evaluation failed; retried next cycle", exc_info=True)
 
     def _publish(self, event: Delta | RunsMeta | None) -> None:
         if event is not None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-STATUSES = ("running", "finished", "failed", "stale")
+STATUSES = ("running", "finished", "failed", "crashed", "stale")
 
 
 def _config(text: str) -> dict[str, Any]:
@@ -40,7 +40,18 @@ def run_info(row: Mapping[str, Any]) -> dict[str, Any]:
         "user": str(row["user"]),
         "git_commit": str(row["git_commit"]),
         "point_count": int(row["point_count"] or 0),
+        "heartbeat_time": _ms(row.get("heartbeat_ms")),
+        "failure": _failure(row),
     }
+
+
+def _failure(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """Why the run failed, as the agent recorded it (sql/006_run_health.sql), or None."""
+    reason = str(row.get("failure_reason") or "")
+    if not reason:
+        return None
+    return {"reason": reason, "type": str(row.get("failure_type") or ""),
+            "message": str(row.get("failure_message") or "")}
 
 
 def rows_as_dicts(column_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

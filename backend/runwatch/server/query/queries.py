@@ -128,15 +128,20 @@ WHERE run_id IN {{runs:Array(String)}}
 RUN_COLUMNS = (
     "run_id", "project", "name", "config_json", "tags", "run_host", "user", "git_commit",
     "status", "is_active", "recent", "start_ms", "last_event_ms", "activity_ms", "max_step",
-    "point_count", "hosts", "total",
+    "point_count", "hosts", "heartbeat_ms", "failure_reason", "failure_type", "failure_message",
+    "total",
 )
 
 _RUNS_BASE = """
 SELECT run_id, project, name, config_json, tags, run_host, user, git_commit, stored_status,
-       start_ms, last_event_ms, activity_ms, max_step, point_count, hosts,
+       start_ms, last_event_ms, activity_ms, max_step, point_count, hosts, heartbeat_ms,
+       failure_reason, failure_type, failure_message,
        (now_ms - activity_ms) <= {active_ms:Int64} AS recent,
-       stored_status = 'running' AND recent AS is_active,
-       if(stored_status = 'running' AND NOT recent, 'stale', stored_status) AS status
+       stored_status = 'running' AND heartbeat_ms IS NOT NULL
+           AND (now_ms - heartbeat_ms) > {crash_ms:Int64} AS vanished,
+       stored_status = 'running' AND recent AND NOT vanished AS is_active,
+       multiIf(vanished, 'crashed', stored_status = 'running' AND NOT recent, 'stale',
+               stored_status) AS status
 FROM
 (
     SELECT if(r.run_id IS NULL, s.run_id, r.run_id) AS run_id,
@@ -148,6 +153,10 @@ FROM
            ifNull(r.user, '') AS user,
            ifNull(r.git_commit, '') AS git_commit,
            ifNull(r.status, 'running') AS stored_status,
+           toUnixTimestamp64Milli(r.heartbeat_at) AS heartbeat_ms,
+           ifNull(r.failure_reason, '') AS failure_reason,
+           ifNull(r.failure_type, '') AS failure_type,
+           ifNull(r.failure_message, '') AS failure_message,
            coalesce(toUnixTimestamp64Milli(r.started_at),
                     toUnixTimestamp64Milli(s.first_event_time)) AS start_ms,
            toUnixTimestamp64Milli(s.last_event_time) AS last_event_ms,
@@ -159,7 +168,8 @@ FROM
            toUnixTimestamp64Milli(now64(3)) AS now_ms
     FROM (
         SELECT run_id, project, name, config_json, tags, host, `user`, git_commit, status,
-               started_at, updated_at
+               started_at, updated_at, heartbeat_at, failure_reason, failure_type,
+               failure_message
         FROM runs FINAL
     ) AS r
     FULL OUTER JOIN (
@@ -175,7 +185,7 @@ FROM
 
 _RUNS_SELECT = ("run_id, project, name, config_json, tags, run_host, user, git_commit, status, "
                 "is_active, recent, start_ms, last_event_ms, activity_ms, max_step, point_count, "
-                "hosts")
+                "hosts, heartbeat_ms, failure_reason, failure_type, failure_message")
 
 
 @dataclass(frozen=True)
@@ -185,7 +195,8 @@ class RunsFilter:
     run_ids: Sequence[str] | None = field(default=None)
 
 
-def runs_page(flt: RunsFilter, limit: int, offset: int, active_ms: int) -> Query:
+def runs_page(flt: RunsFilter, limit: int, offset: int, active_ms: int,
+              crash_ms: int = 45_000) -> Query:
     """One page of runs, most recently active first, with the total matching count."""
     where, params = _runs_where(flt)
     sql = f"""
@@ -194,10 +205,12 @@ FROM ({_RUNS_BASE})
 {where}
 ORDER BY activity_ms DESC, run_id
 LIMIT {{limit:UInt64}} OFFSET {{offset:UInt64}}"""
-    return Query(sql, {**params, "limit": limit, "offset": offset, "active_ms": active_ms})
+    return Query(sql, {**params, "limit": limit, "offset": offset, "active_ms": active_ms,
+                       "crash_ms": crash_ms})
 
 
-def runs_horizon(max_runs: int, horizon_ms: int, active_ms: int) -> Query:
+def runs_horizon(max_runs: int, horizon_ms: int, active_ms: int,
+                 crash_ms: int = 45_000) -> Query:
     """The runs the live cache holds: the `max_runs` most recently active within the horizon,
     plus every run that stored data within the active window (never dropped while live)."""
     sql = f"""
@@ -210,7 +223,8 @@ FROM
 )
 WHERE position <= {{max_runs:UInt64}} OR recent
 ORDER BY activity_ms DESC, run_id"""
-    return Query(sql, {"max_runs": max_runs, "horizon_ms": horizon_ms, "active_ms": active_ms})
+    return Query(sql, {"max_runs": max_runs, "horizon_ms": horizon_ms, "active_ms": active_ms,
+                       "crash_ms": crash_ms})
 
 
 def _runs_where(flt: RunsFilter) -> tuple[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from runwatch.server.query import queries
 
 router = APIRouter(tags=["runs"])
 
-Status = Literal["running", "finished", "failed", "stale"]
+Status = Literal["running", "finished", "failed", "crashed", "stale"]
 
 
 # Links tell API tools (schemathesis' stateful phase) where a run id for the per-run routes
@@ -35,13 +35,15 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Response:
     query = queries.runs_page(queries.RunsFilter(project=project, status=status), limit, offset,
-                              int(settings.active_window_sec * 1000))
+                              int(settings.active_window_sec * 1000),
+                              int(settings.crash_after_sec * 1000))
     result = ch.query(*query)
     rows = rows_as_dicts(result.column_names, result.result_rows)
     total = int(rows[0]["total"]) if rows else 0
     if not rows and offset > 0:  # past the end: still say how many there are
         count = ch.query(*queries.runs_page(queries.RunsFilter(project=project, status=status),
-                                            1, 0, int(settings.active_window_sec * 1000)))
+                                            1, 0, int(settings.active_window_sec * 1000),
+                                            int(settings.crash_after_sec * 1000)))
         total = int(count.result_rows[0][-1]) if count.result_rows else 0
     body = {"runs": [run_info(row) for row in rows], "total": total}
     return Response(dumps(body), media_type="application/json")

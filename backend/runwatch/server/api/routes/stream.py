@@ -111,6 +111,9 @@ async def event_frames(runtime: Runtime, flt: StreamFilter,
                 last, snapshot = await anyio.to_thread.run_sync(runtime.snapshot_frame, flt)
                 yield snapshot
                 continue
+            if not item.versioned:
+                yield item.frame
+                continue
             if item.version <= last:
                 continue  # already in the snapshot or replay this client got
             frame = item.frame_for(flt, last)
