@@ -80,7 +80,9 @@ def test_api_when_fuzzed_by_schemathesis_then_no_server_error_and_schema_conform
         # from_step <= to_step (and the times) is a cross-parameter rule OpenAPI cannot state:
         # an inverted window is a documented 422, which this check would call a rejected
         # valid request
-        "--exclude-checks", "positive_data_acceptance",
+        # and in a query string a boolean `false` and the string "false" are the same bytes, so
+        # "a schema-violating value was accepted" is reported for valid string lists
+        "--exclude-checks", "positive_data_acceptance,negative_data_rejection",
         "--request-timeout", "20", "--no-color", "--workers", "1", "--generation-database", "none",
         "--report", "junit", "--report-junit-path", str(reports / "junit.xml"),
     ]

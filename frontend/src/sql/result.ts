@@ -71,7 +71,10 @@ export async function runSql(query: string, params: SqlParams, signal?: AbortSig
     let code = 0;
     try {
       const body = (await response.json()) as { error?: string; detail?: unknown; code?: number };
-      message = body.error ?? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body));
+      message = body.error ?? (typeof body.detail === "string" ? body.detail
+        // FastAPI's 422 shape: [{loc, msg, ...}]
+        : Array.isArray(body.detail) ? body.detail.map((d: { msg?: unknown }) => String(d.msg ?? "")).join("; ")
+        : JSON.stringify(body.detail ?? body));
       code = body.code ?? 0;
     } catch {
       /* not JSON: keep the status */

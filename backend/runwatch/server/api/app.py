@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from runwatch.server import assets
 from runwatch.server.api.auth import Authenticator, AuthMiddleware, exposure_warning
@@ -41,6 +40,7 @@ from runwatch.server.api.routes import (
     tabs,
 )
 from runwatch.server.api.runtime import Runtime
+from runwatch.server.api.static import PageFiles
 from runwatch.server.hosts import AllowedHostsMiddleware, parse_allowed_hosts
 from runwatch.server.settings import Settings
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.warning("%s", warning)
     dist = frontend_dist(settings)
     if dist is not None:
-        app.mount("/", StaticFiles(directory=dist, html=True), name="frontend")
+        app.mount("/", PageFiles(directory=str(dist), api_routes=list(app.routes)), name="frontend")
     else:
         log.info("no built frontend found (frontend/dist); serving the API only")
     return app

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from runwatch.server.api.deps import ClickHouseDep
+from runwatch.server.api.routes.errors import ErrorBody
 from runwatch.server.api.routes.sql import ConsoleDep
 
 router = APIRouter(tags=["saved-queries"])
@@ -59,7 +60,8 @@ def list_saved(ch: ClickHouseDep, _console: ConsoleDep) -> dict[str, Any]:
     ]}
 
 
-@router.put("/saved-queries/{query_id}")
+@router.put("/saved-queries/{query_id}", responses={
+    400: {"model": ErrorBody, "description": "The body is not JSON"}})
 def save(query_id: Id, body: SavedQuery, ch: ClickHouseDep, _console: ConsoleDep) -> dict[str, Any]:
     row = [query_id, body.name, body.query, body.chart.model_dump_json(), body.refresh_sec, 0, _now()]
     ch.get().insert("saved_queries", [row], column_names=_COLUMNS)

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from runwatch.server.api.deps import RuntimeDep
+from runwatch.server.api.routes.errors import ErrorBody, invalid_parameters
 from runwatch.server.console.params import BadParams, ParamValue
 from runwatch.server.console.passthrough import Tally, passthrough, trailer
 from runwatch.server.console.runner import ConsoleError, SqlConsole, Started, new_query_id
@@ -48,11 +49,23 @@ def get_console(runtime: RuntimeDep) -> SqlConsole:
 ConsoleDep = Annotated[SqlConsole, Depends(get_console)]
 
 
+class SqlError(BaseModel):
+    error: str
+    code: int
+
+
 def _error(status: int, message: str, code: int) -> JSONResponse:
     return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
-@router.post("/sql", response_model=None)
+@router.post("/sql", response_model=None, responses={
+    200: {"content": {"application/x-ndjson": {}},
+          "description": "JSONCompactEachRowWithNamesAndTypes lines, then a summary line"},
+    400: {"model": SqlError, "description": "ClickHouse refused the query (or the body is not JSON)"},
+    403: {"model": SqlError, "description": "A write, DDL, SYSTEM or KILL (read-only)"},
+    404: {"model": ErrorBody, "description": "The console is switched off"},
+    408: {"model": SqlError, "description": "The query ran past max_execution_time"},
+})
 async def run_sql(body: SqlRequest, request: Request, console: ConsoleDep) -> Response:
     query_id = new_query_id()
     began = time.monotonic()
@@ -66,7 +79,7 @@ async def run_sql(body: SqlRequest, request: Request, console: ConsoleDep) -> Re
                 return Response(status_code=499)
         started = task.result()
     except BadParams as exc:
-        return _error(422, str(exc), 0)
+        raise invalid_parameters("params", str(exc)) from None
     except ConsoleError as exc:
         return _error(exc.status, exc.message, exc.code)
     finally:
