@@ -14,12 +14,16 @@ class _RecordingRun:
     def __init__(self) -> None:
         self.logged: list[tuple[int, dict[str, Any]]] = []
         self.checkpoints: list[int] = []
+        self.lines: list[str] = []
 
     def log(self, data: dict[str, Any], step: int) -> None:
         self.logged.append((step, data))
 
     def log_checkpoint(self, *, step: int, **_: Any) -> None:
         self.checkpoints.append(step)
+
+    def log_text(self, text: str, **_: Any) -> None:
+        self.lines.extend(text.splitlines())
 
 
 def _seconds(steps: int) -> float:
