@@ -24,6 +24,7 @@ from runwatch.server.embedded.engine import Engine
 from runwatch.server.embedded.fileaccess import FilePolicy
 from runwatch.server.embedded.handler import QueryHandler
 from runwatch.server.embedded.sessions import SessionRegistry
+from runwatch.server.embedded.streaming import QueryResponse
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def create_app(config: ServerConfig) -> Starlette:
         max_query_bytes=config.max_query_bytes,
     )
 
-    async def root(request: Request) -> Response:
+    async def root(request: Request) -> Response | QueryResponse:
         has_query = "query" in request.query_params
         if request.method in ("GET", "HEAD") and not has_query:
             return PlainTextResponse(OK)

@@ -103,6 +103,12 @@ def _lexemes(text: str) -> Iterator[tuple[str, int, int]]:
         yield kind, start, pos
 
 
+def lexemes(text: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each lexeme: comment, string, quoted, heredoc, word, punct,
+    other, or open (text that never closes)."""
+    return _lexemes(text)
+
+
 def _lex(text: str) -> Iterator[Token]:
     for kind, start, end in _lexemes(text):
         yield Token("punct" if kind == "other" else kind, start, end, text[start:end])
