@@ -230,3 +230,15 @@ def test_http_response_headers_when_set_then_sent(clickhouse_server: EmbeddedCli
     assert response.text == "1\n"
     assert response.headers["x-runwatch-test"] == "yes"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_param_when_bytes_are_not_utf8_then_engine_gets_those_bytes(clickhouse_server: EmbeddedClickHouse) -> None:
+    response = httpx.get(clickhouse_server.url + "/?query=SELECT%20hex(%7Bx%3AString%7D)&param_x=%FF%00a%C3%A9")
+    assert response.text == "FF0061C3A9\n"
+
+
+def test_insert_values_when_placeholders_then_bound(clickhouse_server: EmbeddedClickHouse, scratch: str) -> None:
+    client = clickhouse_server.client()
+    client.command(f"CREATE TABLE {scratch}.v (a UInt32, s String) ENGINE = Memory")
+    client.command(f"INSERT INTO {scratch}.v VALUES ({{a:UInt32}}, {{s:String}})", parameters={"a": 7, "s": "x'y"})
+    assert client.query(f"SELECT a, s FROM {scratch}.v").result_rows == [(7, "x'y")]

@@ -30,6 +30,7 @@ import json
 import logging
 import socket
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -151,7 +152,7 @@ class QueryHandler:
     async def __call__(self, request: Request) -> Response | QueryResponse:
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())
         try:
-            options = parse_request(request.query_params.multi_items(), request.headers)
+            options = parse_request(_url_params(request.scope.get("query_string", b"")), request.headers)
             options.query_id = query_id
             self._authenticate(options)
             return await self._handle(request, options)
@@ -399,7 +400,7 @@ class QueryHandler:
             if part.get_filename() is not None:  # external data: a table for this query
                 options.external.append(ExternalPart(name, payload))
             else:
-                options.add(name, payload.decode("utf-8", errors="replace"))
+                options.add(name, _text(name, payload))
 
     def _headers(self, query_id: str) -> dict[str, str]:
         return {
@@ -452,3 +453,15 @@ def _readonly_error() -> EngineError:
 
 def _array(values: list[str]) -> str:
     return "[" + ",".join(eng.quote_literal(v) for v in values) + "]"
+
+
+def _text(name: str, raw: bytes) -> str:
+    """A parameter's value. `param_*` values are bytes, not necessarily UTF-8 (a Parquet
+    file bound as a String): bytes that are not UTF-8 become \\xHH escapes, which the
+    engine reads back as those bytes (parameter values are in escaped TSV form)."""
+    return raw.decode("utf-8", errors="backslashreplace" if name.startswith("param_") else "replace")
+
+
+def _url_params(query_string: bytes) -> list[tuple[str, str]]:
+    pairs = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    return [(_text(k, k.encode("latin-1")), _text(k, v.encode("latin-1"))) for k, v in pairs]

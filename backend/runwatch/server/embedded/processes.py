@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from runwatch.server.embedded import querytext
 from runwatch.server.embedded.errors import EngineError
 
 # KILL QUERY [ON CLUSTER c] WHERE <expr> [SYNC|ASYNC|TEST] [FORMAT f] [SETTINGS ...]
@@ -34,6 +35,7 @@ class KillRequest:
 
 
 def kill_filter(sql: str) -> KillRequest | None:
+    sql = " ".join(sql[start:end] for kind, start, end in querytext.lexemes(sql) if kind != "comment")
     match = _KILL.match(sql)
     if match is None:
         return None

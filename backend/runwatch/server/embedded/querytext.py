@@ -34,6 +34,7 @@ _LEXEME = re.compile(
       (?P<comment>(?:--|\#)[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?P<block_end>\*/)?)
     | (?P<string>'(?:[^'\\]++|\\.|'')*+(?P<string_end>')?)
     | (?P<quoted>"(?:[^"\\]++|\\.|"")*+(?P<dquote_end>")?|`(?:[^`\\]++|\\.|``)*+(?P<bquote_end>`)?)
+    | (?P<placeholder>\{\s*+\$[A-Za-z0-9_]*+\$\s*+:)
     | (?P<heredoc>\$[A-Za-z0-9_]*+\$)
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*+)
     | (?P<punct>[();])
@@ -94,6 +95,8 @@ def _lexemes(text: str) -> Iterator[tuple[str, int, int]]:
         ) and not (kind == "comment" and text[start] in "-#"):  # a line comment ends at EOF
             yield "open", start, end
             return
+        if kind == "placeholder":  # `{$name$:` opens a parameter (clickhouse-connect's binary
+            kind = "other"         # params): its name is no heredoc; the type is lexed as usual
         if kind == "heredoc":  # $tag$ ... $tag$: a string literal, its end found with str.find
             close = text.find(text[start:pos], pos)
             if close < 0:
