@@ -8,11 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
+NODE_CHECK_STAMP := tests/node/node_modules/.installed
+COMPAT_VENV := .venv-compat
+COMPAT_STAMP := $(COMPAT_VENV)/.installed
 DIST := frontend/dist/index.html
 PORT ?= 8000
 CH_PORT ?= 8123
 
-.PHONY: up test setup python frontend browser lint typecheck test-python test-frontend bench wheel clean
+.PHONY: up test setup python frontend node-check browser lint typecheck test-python test-frontend test-compat bench wheel clean
 
 up: setup
 	$(BIN)/runwatch up --demo --port $(PORT) --ch-port $(CH_PORT)
@@ -21,7 +24,7 @@ test: setup browser lint
 	$(BIN)/pytest
 	cd frontend && npm test
 
-setup: python frontend
+setup: python frontend node-check
 
 python: $(PY_STAMP)
 $(PY_STAMP): pyproject.toml
@@ -37,6 +40,24 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 	touch $@
 $(DIST): $(NPM_STAMP) $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
 	cd frontend && npm run build
+
+# The official Node client, checked against the embedded server (tests/embedded/test_node_client.py).
+node-check: $(NODE_CHECK_STAMP)
+$(NODE_CHECK_STAMP): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund
+	touch $@
+
+# clickhouse-connect's own integration suite against the embedded server. The suite is not
+# shipped anywhere a package manager reaches (its sdists carry no tests): clone
+# clickhouse-connect at the tag of the installed client and point RUNWATCH_CHC_TESTS at its
+# tests/ (README, "Compatibility"). Runs in its own venv with the suite's test dependencies.
+test-compat: python
+	@test -n "$(RUNWATCH_CHC_TESTS)" || { echo "set RUNWATCH_CHC_TESTS=/path/to/clickhouse-connect/tests (see README)"; exit 2; }
+	@test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install --quiet \
+	  "clickhouse-connect==$$($(BIN)/python -c 'import clickhouse_connect; print(clickhouse_connect.__version__)')" \
+	  -r tests/compat/requirements.txt
+	$(BIN)/python tests/compat/run_clickhouse_connect.py --suite "$(RUNWATCH_CHC_TESTS)"
 
 # Browser tests drive Debian's chromium through playwright (no browser download at test time).
 browser:
@@ -68,4 +89,4 @@ wheel: $(PY_STAMP) frontend
 	@ls dist/runwatch-*.whl
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist .runwatch test-artifacts
+	rm -rf $(VENV) $(COMPAT_VENV) tests/node/node_modules frontend/node_modules frontend/dist .runwatch test-artifacts

@@ -158,6 +158,78 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     return None
 
 
+class Encoder(Protocol):
+    """A response body compressed as it is produced: `compress` what is ready, `finish` once."""
+
+    def compress(self, data: bytes) -> bytes: ...
+    def finish(self) -> bytes: ...
+
+
+class _Zlib:
+    def __init__(self, wbits: int) -> None:
+        self._c = zlib.compressobj(3, zlib.DEFLATED, wbits)
+
+    def compress(self, data: bytes) -> bytes:
+        # a sync flush per block: the client can decode each block as it arrives
+        return self._c.compress(data) + self._c.flush(zlib.Z_SYNC_FLUSH)
+
+    def finish(self) -> bytes:
+        return self._c.flush(zlib.Z_FINISH)
+
+
+class _Zstd:
+    def __init__(self) -> None:
+        self._c = zstandard.ZstdCompressor(level=1).compressobj()
+
+    def compress(self, data: bytes) -> bytes:
+        return bytes(self._c.compress(data) + self._c.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
+
+    def finish(self) -> bytes:
+        return bytes(self._c.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH))
+
+
+class _Lz4:
+    def __init__(self) -> None:
+        self._c = lz4.frame.LZ4FrameCompressor()
+        self._begun = False
+
+    def compress(self, data: bytes) -> bytes:
+        head = b"" if self._begun else bytes(self._c.begin())
+        self._begun = True
+        # one frame for the whole body (clients decode a single frame); it emits 64 KiB blocks
+        return head + bytes(self._c.compress(data))
+
+    def finish(self) -> bytes:
+        head = b"" if self._begun else bytes(self._c.begin())
+        self._begun = True
+        return head + bytes(self._c.flush())
+
+
+class _BrotliEncoder:
+    def __init__(self) -> None:
+        self._c: Any = _brotli.Compressor(quality=3)
+
+    def compress(self, data: bytes) -> bytes:
+        return bytes(self._c.process(data) + self._c.flush())
+
+    def finish(self) -> bytes:
+        return bytes(self._c.finish())
+
+
+def encoder_for(encoding: str) -> Encoder:
+    if encoding == "gzip":
+        return _Zlib(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return _Zlib(zlib.MAX_WBITS)
+    if encoding == "zstd":
+        return _Zstd()
+    if encoding == "lz4":
+        return _Lz4()
+    if encoding == "br" and _brotli is not None:
+        return _BrotliEncoder()
+    raise ValueError(f"unsupported response encoding {encoding}")
+
+
 def encode(body: bytes, encoding: str) -> bytes:
     if encoding == "gzip":
         return gzip.compress(body, compresslevel=3)

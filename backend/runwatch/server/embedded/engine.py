@@ -18,7 +18,8 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,11 @@ class Stats:
             "result_bytes": str(self.result_bytes),
             "elapsed_ns": str(self.elapsed_ns),
         }
+
+
+    def progress(self) -> dict[str, str]:
+        """X-ClickHouse-Progress: the same counters, so far."""
+        return self.summary()
 
 
 @dataclass
@@ -241,3 +247,96 @@ class Insert:
             self._inserter.cancel()
         except Exception as exc:  # the engine may already have aborted it
             log.debug("cancelling an insert: %s", exc)
+
+
+class Stream:
+    """A query's result block by block as the engine produces it (chDB's streaming API).
+
+    `next()` blocks until the next block and returns None at the end. `cancel()` may be
+    called from any thread, also while `next()` waits: chDB's own streaming cancel waits
+    for the query to finish when no fetch is under way, so the query text carries a marker
+    comment and cancel runs the engine's `KILL QUERY ... ASYNC` on it through `kill`
+    (another connection); the pending fetch then fails with QUERY_WAS_CANCELLED. `close()`
+    (no fetch under way) cancels a query still running and drains it, so the connection
+    is usable again. Statements the streaming API refuses raise StreamingRefused."""
+
+    def __init__(
+        self, conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None,
+        kill: Callable[[str], None],
+    ) -> None:
+        self._conn = conn._conn  # the pybind connection: its fetch hands back raw blocks
+        self._kill = kill
+        self._lock = threading.Lock()
+        self._done = False
+        self._cancelled = False
+        self.marker = f"/* runwatch-stream:{uuid.uuid4().hex} */"
+        self.stats = Stats()
+        try:
+            self._result = self._conn.send_query(self.marker + " " + sql, fmt, params=dict(params or {}))
+        except Exception as exc:
+            error = from_engine_exception(exc)
+            if error.code == 36 and "Streaming query is not supported" in error.message:
+                raise StreamingRefused(error.message) from None
+            raise error from None
+
+    def next(self) -> bytes | None:
+        if self._cancelled:
+            raise EngineError.named("QUERY_WAS_CANCELLED", "Query was cancelled")
+        return self._fetch()
+
+    def _fetch(self) -> bytes | None:
+        if self._done:
+            return None
+        try:
+            block = self._conn.streaming_fetch_result(self._result)
+        except Exception as exc:
+            self._done = True
+            raise from_engine_exception(exc) from None
+        data = block.bytes() if block is not None else b""
+        if block is not None:
+            self.stats.read_rows = int(block.rows_read())
+            self.stats.read_bytes = int(block.bytes_read())
+        if not data:
+            self._done = True
+            return None
+        self.stats.result_bytes += len(data)
+        return bytes(data)
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._done or self._cancelled:
+                return
+            self._cancelled = True
+        try:
+            self._kill(self.marker)
+        except EngineError as exc:  # it may have ended meanwhile
+            log.debug("cancelling a streamed query: %s", exc.message)
+
+    def close(self) -> None:
+        """Stop the query if it still runs and drain it (no fetch may be under way). A query
+        killed right after it was sent may not be in the engine's process list yet, so
+        the kill is repeated after each block until the engine reports the cancellation."""
+        with self._lock:
+            self._cancelled = True
+        while not self._done:
+            try:
+                self._kill(self.marker)
+            except EngineError as exc:
+                log.debug("cancelling a streamed query: %s", exc.message)
+            try:
+                self._fetch()
+            except EngineError:
+                self._done = True  # QUERY_WAS_CANCELLED: what the kill was for
+
+
+def kill_marked(engine: Engine, marker: str) -> None:
+    """KILL QUERY the running query whose text starts with `marker` (Stream.cancel)."""
+    conn = engine.connect()
+    try:
+        run_statement(conn, f"KILL QUERY WHERE startsWith(query, {quote_literal(marker)}) ASYNC")
+    finally:
+        conn.close()
+
+
+class StreamingRefused(Exception):
+    """The engine streams SELECTs only; the caller runs the statement buffered instead."""

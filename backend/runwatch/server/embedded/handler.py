@@ -14,8 +14,11 @@ refuses multi-statements over HTTP), GET and HEAD run reads only (and a fresh co
 held at readonly=2 whatever the client asks), and file access is confined to the
 user-files directory (fileaccess.py).
 
-Results are buffered, which makes every response behave like wait_end_of_query=1: the
-status and X-ClickHouse-Summary are final, and an error is never half-way through a body.
+A statement that returns rows is answered by streaming.QueryResponse: blocks go out as
+the engine produces them (gathered first with wait_end_of_query=1), the query is registered
+under the client's query_id (processes.py) so KILL QUERY and a client's disconnect cancel
+it. A statement without a result set (CREATE, INSERT, SET ...) answers with its summary
+and no X-ClickHouse-Format, as clickhouse-server does (clients tell the two apart by it).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import hmac
 import json
 import logging
 import socket
+import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -35,13 +40,14 @@ import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from runwatch.server.embedded import compression, leases
+from runwatch.server.embedded import compression, external, leases
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.body import Body
 from runwatch.server.embedded.engine import Engine, Stats
 from runwatch.server.embedded.errors import EngineError
 from runwatch.server.embedded.fileaccess import FilePolicy
-from runwatch.server.embedded.options import RequestOptions, parse_request
+from runwatch.server.embedded.options import ExternalPart, RequestOptions, parse_request
+from runwatch.server.embedded.processes import KillRequest, ProcessRegistry, Running, kill_filter
 from runwatch.server.embedded.querytext import (
     NEED_MORE,
     InsertData,
@@ -50,6 +56,7 @@ from runwatch.server.embedded.querytext import (
     split_insert,
 )
 from runwatch.server.embedded.sessions import SessionRegistry
+from runwatch.server.embedded.streaming import QueryResponse
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,21 @@ _CONTENT_TYPES = {
     "jsoneachrow": "application/x-ndjson; charset=UTF-8",
     "xml": "application/xml; charset=UTF-8",
 }
+# Formats whose blocks, written one after the other, are the whole result: chDB's streaming
+# API writes each block as a complete document (a JSON object, an Arrow file, a header
+# row ...), so any other format is produced in one piece.
+STREAMABLE_FORMATS = frozenset({
+    "tabseparated", "tsv", "tabseparatedraw", "tsvraw", "csv", "jsoneachrow", "jsonlines", "ndjson",
+    "jsoncompacteachrow", "jsonstringseachrow", "jsoncompactstringseachrow", "native", "rowbinary",
+    "lineasstring", "tskv", "customseparated"})
+# statements whose answer is a result set ("" is a statement opening with a parenthesis)
+_RESULT_STATEMENTS = frozenset(
+    {"SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "CHECK", "KILL", ""})
+# what a statement may open with (clickhouse-server's parsers); anything else is a syntax error
+_STATEMENT_KEYWORDS = _RESULT_STATEMENTS | frozenset({
+    "INSERT", "CREATE", "ALTER", "DROP", "DETACH", "ATTACH", "RENAME", "TRUNCATE", "OPTIMIZE",
+    "SET", "USE", "SYSTEM", "GRANT", "REVOKE", "DELETE", "UPDATE", "EXCHANGE", "UNDROP", "BACKUP",
+    "RESTORE", "WATCH", "MOVE", "BEGIN", "COMMIT", "ROLLBACK", "UNDO", "PARALLEL"})
 _BINARY_FORMATS = ("native", "rowbinary", "parquet", "arrow", "orc", "avro", "protobuf", "msgpack")
 
 
@@ -106,8 +128,10 @@ class QueryHandler:
         files: FilePolicy | None = None,
         lex_limiter: anyio.CapacityLimiter | None = None,
         max_query_bytes: int = MAX_QUERY_BYTES,
+        processes: ProcessRegistry | None = None,
     ) -> None:
         self.engine = engine
+        self.processes = processes or ProcessRegistry()
         self.sessions = sessions
         self.limiter = limiter
         self.files = files or FilePolicy(engine.user_files)
@@ -125,10 +149,10 @@ class QueryHandler:
             return fn(text, *args)
         return await anyio.to_thread.run_sync(fn, text, *args, limiter=self.lex_limiter)
 
-    async def __call__(self, request: Request) -> Response:
+    async def __call__(self, request: Request) -> Response | QueryResponse:
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())
         try:
-            options = parse_request(request.query_params.multi_items(), request.headers)
+            options = parse_request(_url_params(request.scope.get("query_string", b"")), request.headers)
             options.query_id = query_id
             self._authenticate(options)
             return await self._handle(request, options)
@@ -159,7 +183,7 @@ class QueryHandler:
                 status=403 if given.given else 401,
             )
 
-    async def _handle(self, request: Request, options: RequestOptions) -> Response:
+    async def _handle(self, request: Request, options: RequestOptions) -> Response | QueryResponse:
         if options.compress or options.decompress:
             raise EngineError.named(
                 "NOT_IMPLEMENTED", "compress=1 / decompress=1 (ClickHouse block compression) are not supported by the embedded server; use Content-Encoding / enable_http_compression"
@@ -169,6 +193,7 @@ class QueryHandler:
         body = Body(request.stream(), compression.decoder_for(request.headers.get("content-encoding")))
         if content_type_header.lower().startswith("multipart/form-data"):
             await self._read_form(body, content_type_header, options)
+        tables = external.resolve(options.external, options.settings)
         self.files.check_settings(options.settings)
         buffer = bytearray((options.query + "\n").encode() if options.query else b"")
 
@@ -201,8 +226,12 @@ class QueryHandler:
         shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
-        output = await self._run(self._query, options, sql, readonly)
-        return await self._respond(request, options, output.body, output.stats, fmt)
+        if shape.first_keyword == "KILL" and (kill := kill_filter(sql)) is not None:
+            return await self._kill(request, options, kill, fmt, readonly)
+        if shape.first_keyword in _RESULT_STATEMENTS:
+            return self._result(request, options, sql, fmt, readonly, tables)
+        output = await self._run(self._query, options, sql, readonly, tables)
+        return await self._respond(request, options, output.body, output.stats, None)
 
     def _checked(self, sql: str, shape: QueryShape, readonly: bool) -> str:
         """`sql` as the engine may run it (file paths made absolute), or EngineError."""
@@ -210,20 +239,121 @@ class QueryHandler:
             raise EngineError.named("SYNTAX_ERROR", "Unterminated string, quoted identifier, heredoc or comment")
         if shape.statements == 0:
             raise EngineError.named("SYNTAX_ERROR", "Empty query")
+        if readonly and shape.first_keyword not in _STATEMENT_KEYWORDS:
+            # a typo, not a write: what clickhouse-server answers (POST leaves it to the engine)
+            word = shape.first_keyword or sql.strip().split(None, 1)[0][:40]
+            raise EngineError.named(
+                "SYNTAX_ERROR", f"Syntax error: failed at position 1 ('{word}'): {word}. Expected one of: "
+                "SELECT, WITH, INSERT, CREATE, ALTER, DROP, SHOW, DESCRIBE, EXISTS, EXPLAIN, SET, USE, SYSTEM, KILL")
         if readonly and (shape.statements > 1 or not shape.read_only):
             raise _readonly_error()  # a GET's later statements are unchecked: refused as writes
         if shape.statements > 1:
             raise EngineError.named("SYNTAX_ERROR", "Multi-statements are not allowed: send one statement per request")
         return self.files.apply(sql, shape)
 
-    def _query(self, options: RequestOptions, sql: str, readonly: bool) -> eng.QueryOutput:
-        lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly)
+    def _query(
+        self, options: RequestOptions, sql: str, readonly: bool, tables: list[external.ExternalTable]
+    ) -> eng.QueryOutput:
+        lease = self._lease(options, readonly, tables)
         try:
             return eng.query(
                 lease.conn, sql, options.default_format or DEFAULT_FORMAT, options.bind_params
             )
         finally:
+            self._release(lease, tables)
+
+    def _lease(self, options: RequestOptions, readonly: bool, tables: list[external.ExternalTable]) -> leases.Lease:
+        lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly)
+        try:
+            external.attach(lease.conn, tables)
+        except BaseException:
+            self._release(lease, tables)
+            raise
+        return lease
+
+    def _release(self, lease: leases.Lease, tables: list[external.ExternalTable]) -> None:
+        try:
+            if tables and lease.session is not None:  # a fresh connection takes them along
+                external.detach(lease.conn, tables)
+        finally:
             lease.release()
+
+    def _user(self, options: RequestOptions) -> str:
+        return self.user or options.credentials.user or "default"
+
+    def _result(
+        self, request: Request, options: RequestOptions, sql: str, fmt: str, readonly: bool,
+        tables: list[external.ExternalTable],
+    ) -> QueryResponse:
+        fmt_name = fmt
+        params = options.bind_params
+
+        def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
+            lease = self._lease(options, readonly, tables)
+            try:
+                if fmt_name.lower() not in STREAMABLE_FORMATS:
+                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+                try:
+                    return lease, eng.Stream(lease.conn, sql, fmt_name, params,
+                                             lambda marker: eng.kill_marked(self.engine, marker))
+                except eng.StreamingRefused:  # SHOW, DESCRIBE ...: small answers, run whole
+                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+            except BaseException:
+                self._release(lease, tables)
+                raise
+
+        headers = self._headers(options.query_id or "")
+        headers.update(options.response_headers)
+        headers["X-ClickHouse-Format"] = fmt
+        encoding = compression.choose_encoding(request.headers.get("accept-encoding")) if options.http_compression else None
+        query_id = options.query_id or ""
+        return QueryResponse(
+            open_stream=open_stream,
+            release=lambda lease: self._release(lease, tables),
+            registry=self.processes,
+            entry=Running(query_id, self._user(options), sql, cancel=lambda: None),
+            headers=headers, media_type=content_type(fmt), encoding=encoding,
+            buffered=options.wait_end_of_query, limiter=self.limiter,
+            on_error=lambda exc: self._error(exc, query_id), progress_header=options.send_progress,
+        )
+
+    async def _kill(
+        self, request: Request, options: RequestOptions, kill: KillRequest, fmt: str, readonly: bool
+    ) -> Response:
+        """KILL QUERY over the queries this server runs, by the client's ids (processes.py):
+        the engine evaluates the WHERE clause over them, as it would over system.processes."""
+        if readonly:
+            raise _readonly_error()
+        running = self.processes.snapshot()
+        rows = (
+            "SELECT tupleElement(t, 1) AS query_id, tupleElement(t, 2) AS user, tupleElement(t, 3) AS query, "
+            "tupleElement(t, 4) AS elapsed FROM (SELECT arrayJoin(arrayZip({ids:Array(String)}, "
+            "{users:Array(String)}, {queries:Array(String)}, {elapsed:Array(Float64)})) AS t)"
+        )
+        now = time.monotonic()
+        params = {
+            "ids": _array([r.query_id for r in running]),
+            "users": _array([r.user for r in running]),
+            "queries": _array([r.query for r in running]),
+            "elapsed": "[" + ",".join(f"{now - r.started:.6f}" for r in running) + "]",
+        }
+        status = "'waiting'" if not kill.test else "'cancel_is_not_possible'"
+        select = f"SELECT {status} AS kill_status, query_id, user, query FROM ({rows}) WHERE {kill.where}"
+        probe = RequestOptions(settings={"readonly": "2"})
+
+        def evaluate() -> tuple[list[str], eng.QueryOutput]:
+            lease = leases.acquire(self.engine, self.sessions, probe, readonly=True)
+            try:
+                ids = eng.query(lease.conn, f"SELECT query_id FROM ({select})", "JSONEachRow", params)
+                shown = eng.query(lease.conn, select, kill.format or fmt, params)
+            finally:
+                lease.release()
+            return [json.loads(line)["query_id"] for line in ids.body.splitlines()], shown
+
+        victims, shown = await self._run(evaluate)
+        if not kill.test:
+            await self._run(self.processes.kill, victims)
+        return await self._respond(request, options, shown.body, shown.stats, kill.format or fmt)
 
     async def _insert(
         self, body: Body, buffer: bytearray, plan: InsertData, options: RequestOptions, readonly: bool
@@ -247,7 +377,7 @@ class QueryHandler:
         finally:
             with anyio.CancelScope(shield=True):
                 await self._run(lease.release)
-        return await self._respond(None, options, b"", stats, options.default_format or DEFAULT_FORMAT)
+        return await self._respond(None, options, b"", stats, None)
 
     async def _pump(self, body: Body, first: bytes, insert: eng.Insert) -> None:
         """Hand the body to the engine in INSERT_CHUNK_BYTES pieces. The pieces are kept as
@@ -272,14 +402,14 @@ class QueryHandler:
             b"Content-Type: " + content_type_header.encode("latin-1") + b"\r\n\r\n" + bytes(raw)
         )
         for part in message.iter_parts():
-            if part.get_filename() is not None:
-                raise EngineError.named(
-                    "NOT_IMPLEMENTED", "External data (file fields) is not supported by the embedded server"
-                )
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True)
-            if isinstance(name, str) and isinstance(payload, bytes):
-                options.add(name, payload.decode("utf-8", errors="replace"))
+            if not (isinstance(name, str) and isinstance(payload, bytes)):
+                continue
+            if part.get_filename() is not None:  # external data: a table for this query
+                options.external.append(ExternalPart(name, payload))
+            else:
+                options.add(name, _text(name, payload))
 
     def _headers(self, query_id: str) -> dict[str, str]:
         return {
@@ -289,10 +419,13 @@ class QueryHandler:
         }
 
     async def _respond(
-        self, request: Request | None, options: RequestOptions, body: bytes, stats: Stats, fmt: str
+        self, request: Request | None, options: RequestOptions, body: bytes, stats: Stats, fmt: str | None
     ) -> Response:
+        """A whole answer; `fmt` None for a statement without a result set."""
         headers = self._headers(options.query_id or "")
-        headers["X-ClickHouse-Format"] = fmt
+        headers.update(options.response_headers)
+        if fmt is not None:
+            headers["X-ClickHouse-Format"] = fmt
         headers["X-ClickHouse-Summary"] = json.dumps(stats.summary(), separators=(",", ":"))
         encoding = compression.choose_encoding(request.headers.get("accept-encoding")) if (
             request is not None and options.http_compression and body
@@ -300,7 +433,8 @@ class QueryHandler:
         if encoding is not None:
             body = await self._run(compression.encode, body, encoding)
             headers["Content-Encoding"] = encoding
-        return Response(body, status_code=200, headers=headers, media_type=content_type(fmt))
+        return Response(body, status_code=200, headers=headers,
+                        media_type=content_type(fmt) if fmt is not None else "text/plain; charset=UTF-8")
 
     def _error(self, exc: EngineError, query_id: str) -> Response:
         headers = self._headers(query_id)
@@ -324,3 +458,19 @@ def _max_query_size(options: RequestOptions) -> int:
 
 def _readonly_error() -> EngineError:
     return EngineError(164, "Code: 164. DB::Exception: Cannot execute query in readonly mode: GET requests run one read-only statement, use POST. (READONLY)")
+
+
+def _array(values: list[str]) -> str:
+    return "[" + ",".join(eng.quote_literal(v) for v in values) + "]"
+
+
+def _text(name: str, raw: bytes) -> str:
+    """A parameter's value. `param_*` values are bytes, not necessarily UTF-8 (a Parquet
+    file bound as a String): bytes that are not UTF-8 become \\xHH escapes, which the
+    engine reads back as those bytes (parameter values are in escaped TSV form)."""
+    return raw.decode("utf-8", errors="backslashreplace" if name.startswith("param_") else "replace")
+
+
+def _url_params(query_string: bytes) -> list[tuple[str, str]]:
+    pairs = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    return [(_text(k, k.encode("latin-1")), _text(k, v.encode("latin-1"))) for k, v in pairs]

@@ -25,6 +25,7 @@ from runwatch.server.embedded.engine import Engine
 from runwatch.server.embedded.fileaccess import FilePolicy
 from runwatch.server.embedded.handler import QueryHandler
 from runwatch.server.embedded.sessions import SessionRegistry
+from runwatch.server.embedded.streaming import QueryResponse
 from runwatch.server.hosts import LOOPBACK_NAMES, AllowedHostsMiddleware
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def create_app(config: ServerConfig) -> Starlette:
         max_query_bytes=config.max_query_bytes,
     )
 
-    async def root(request: Request) -> Response:
+    async def root(request: Request) -> Response | QueryResponse:
         has_query = "query" in request.query_params
         if request.method in ("GET", "HEAD") and not has_query:
             return PlainTextResponse(OK)

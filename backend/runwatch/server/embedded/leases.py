@@ -34,6 +34,7 @@ class Lease:
         self.session = session
         self._registry = registry
         self.snapshot: dict[str, tuple[str, bool]] = {}
+        self.session_database: str | None = None  # to restore after a `database` parameter
         self._close_session = close_session
         self._released = False
 
@@ -47,6 +48,8 @@ class Lease:
         try:
             if self.snapshot:
                 eng.restore_settings(self.conn, self.snapshot)
+            if self.session_database is not None:
+                eng.run_statement(self.conn, f"USE {eng.quote_identifier(self.session_database)}")
         finally:
             assert self._registry is not None
             self._registry.release(self.session, close=self._close_session)
@@ -74,6 +77,10 @@ def acquire(
     )
     try:
         if options.database:
+            # the parameter is this request's database, as on clickhouse-server: the
+            # session's own (its USE statements) comes back afterwards
+            current = eng.query(session.conn, "SELECT currentDatabase()", "TabSeparated").body
+            lease.session_database = current.decode().rstrip("\n")
             eng.run_statement(session.conn, f"USE {eng.quote_identifier(options.database)}")
         if settings:
             lease.snapshot = eng.snapshot_settings(session.conn, settings)

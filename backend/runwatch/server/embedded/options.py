@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +31,39 @@ HTTP_LAYER_SETTINGS = frozenset({
     "add_http_cors_header", "http_zlib_compression_level", "http_response_buffer_size",
     "http_wait_end_of_query", "http_write_exception_in_output_format",
 })
+
+
+@dataclass
+class ExternalPart:
+    """One `file` field of a multipart body: an external table's data (structure and
+    format come from the `<name>_structure` / `_types` / `_format` parameters)."""
+
+    name: str
+    data: bytes
+
+
+_MAP_ENTRY = re.compile(r"\s*'((?:[^'\\]|\\.)*)'\s*:\s*'((?:[^'\\]|\\.)*)'\s*(?:,|$)")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def parse_header_map(value: str) -> dict[str, str]:
+    """`http_response_headers`: a Map(String, String) literal such as {'X-A': 'b'}."""
+    text = value.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        raise EngineError.named("BAD_ARGUMENTS", f"http_response_headers must be a map literal, got: {value!r}")
+    headers: dict[str, str] = {}
+    body, pos = text[1:-1].strip(), 0
+    while pos < len(body):
+        match = _MAP_ENTRY.match(body, pos)
+        if match is None:
+            raise EngineError.named("BAD_ARGUMENTS", f"Cannot parse http_response_headers: {value!r}")
+        name = re.sub(r"\\(.)", r"\1", match.group(1))
+        header = re.sub(r"\\(.)", r"\1", match.group(2))
+        if not _HEADER_NAME.match(name) or any(c in header for c in "\r\n"):
+            raise EngineError.named("BAD_ARGUMENTS", f"Invalid HTTP header in http_response_headers: {name!r}")
+        headers[name] = header
+        pos = match.end()
+    return headers
 
 
 def _flag(value: str | None) -> bool:
@@ -62,6 +96,10 @@ class RequestOptions:
     compress: bool = False
     decompress: bool = False
     credentials: Credentials = field(default_factory=Credentials)
+    wait_end_of_query: bool = False
+    send_progress: bool = False
+    response_headers: dict[str, str] = field(default_factory=dict)  # http_response_headers
+    external: list[ExternalPart] = field(default_factory=list)  # multipart file parts
 
     def add(self, name: str, value: str) -> None:
         """One URL parameter, or one field of a multipart/form-data body (clickhouse-connect
@@ -99,6 +137,12 @@ class RequestOptions:
             self.decompress = _flag(value)
         elif name == "enable_http_compression":
             self.http_compression = _flag(value)
+        elif name == "wait_end_of_query":
+            self.wait_end_of_query = _flag(value)
+        elif name == "send_progress_in_http_headers":
+            self.send_progress = _flag(value)
+        elif name == "http_response_headers":
+            self.response_headers = parse_header_map(value)
         elif name in PROTOCOL_PARAMS or name in HTTP_LAYER_SETTINGS or name.startswith("http_"):
             pass
         else:

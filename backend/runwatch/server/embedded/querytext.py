@@ -34,6 +34,7 @@ _LEXEME = re.compile(
       (?P<comment>(?:--|\#)[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?P<block_end>\*/)?)
     | (?P<string>'(?:[^'\\]++|\\.|'')*+(?P<string_end>')?)
     | (?P<quoted>"(?:[^"\\]++|\\.|"")*+(?P<dquote_end>")?|`(?:[^`\\]++|\\.|``)*+(?P<bquote_end>`)?)
+    | (?P<placeholder>\{\s*+\$[A-Za-z0-9_]*+\$\s*+:)
     | (?P<heredoc>\$[A-Za-z0-9_]*+\$)
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*+)
     | (?P<punct>[();])
@@ -94,6 +95,8 @@ def _lexemes(text: str) -> Iterator[tuple[str, int, int]]:
         ) and not (kind == "comment" and text[start] in "-#"):  # a line comment ends at EOF
             yield "open", start, end
             return
+        if kind == "placeholder":  # `{$name$:` opens a parameter (clickhouse-connect's binary
+            kind = "other"         # params): its name is no heredoc; the type is lexed as usual
         if kind == "heredoc":  # $tag$ ... $tag$: a string literal, its end found with str.find
             close = text.find(text[start:pos], pos)
             if close < 0:
@@ -101,6 +104,12 @@ def _lexemes(text: str) -> Iterator[tuple[str, int, int]]:
                 return
             kind, pos = "string", close + pos - start
         yield kind, start, pos
+
+
+def lexemes(text: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each lexeme: comment, string, quoted, heredoc, word, punct,
+    other, or open (text that never closes)."""
+    return _lexemes(text)
 
 
 def _lex(text: str) -> Iterator[Token]:

@@ -1,0 +1,210 @@
+"""A result set on the wire as the engine produces it.
+
+`QueryResponse` is the ASGI response of every statement that returns rows. It runs the
+query in worker threads (engine.Stream) and, while it does, watches the connection: when
+the client goes away the engine's query is cancelled (as clickhouse-server does with
+cancel_http_readonly_queries_on_client_close), whether it is still computing its first
+block or half-way through the body. The status line waits for the first block, so an error
+the engine raises early is an ordinary error response with its code.
+
+Streaming (the default): each block is sent (and compressed) as it arrives, so a 10 M-row
+SELECT holds one block in memory. An error after the first bytes cannot change the status
+any more; it is written into the body the way clickhouse-server ≥ 25.11 does, framed by
+the random tag announced in X-ClickHouse-Exception-Tag, so clients raise instead of taking
+a truncated result. With wait_end_of_query=1 the whole result is gathered first and the
+response is final (status, X-ClickHouse-Summary), as clickhouse-server's buffering.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from runwatch.server.embedded import compression
+from runwatch.server.embedded import engine as eng
+from runwatch.server.embedded.errors import EngineError
+from runwatch.server.embedded.processes import ProcessRegistry, Running
+
+Send = Callable[[dict[str, Any]], Any]
+Receive = Callable[[], Any]
+
+
+def exception_block(tag: str, message: str) -> bytes:
+    """An in-body exception as clickhouse-server writes it (clickhouse-connect's
+    extract_exception_with_tag reads exactly this)."""
+    text = message.rstrip("\n").encode()
+    return (b"__exception__\r\n" + tag.encode() + b"\r\n" + text + b"\n"
+            + str(len(text)).encode() + b" " + tag.encode() + b"\r\n__exception__\r\n")
+
+
+class QueryResponse:
+    def __init__(
+        self,
+        *,
+        open_stream: Callable[[], tuple[Any, eng.Stream | eng.QueryOutput]],
+        release: Callable[[Any], None],
+        registry: ProcessRegistry,
+        entry: Running,
+        headers: dict[str, str],
+        media_type: str,
+        encoding: str | None,
+        buffered: bool,
+        limiter: anyio.CapacityLimiter,
+        on_error: Callable[[EngineError], Any],
+        progress_header: bool,
+    ) -> None:
+        self._open_stream = open_stream
+        self._release = release
+        self._registry = registry
+        self._entry = entry
+        self._headers = headers
+        self._media_type = media_type
+        self._encoding = encoding
+        self._buffered = buffered
+        self._limiter = limiter
+        self._on_error = on_error
+        self._progress_header = progress_header
+        self._lock = threading.Lock()
+        self._stream: eng.Stream | None = None
+        self._cancelled = False
+        self._cleaned = False
+        self._lease: Any = None
+        entry.cancel = self.cancel
+
+    def cancel(self) -> None:
+        """Stop the engine's query (any thread; blocking until the engine acknowledges)."""
+        with self._lock:
+            self._cancelled = True
+            stream = self._stream
+        if stream is not None:
+            stream.cancel()
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+
+    def _open(self) -> tuple[Any, eng.Stream | eng.QueryOutput]:
+        lease, source = self._open_stream()
+        if isinstance(source, eng.Stream):
+            with self._lock:
+                self._stream = source
+                cancelled = self._cancelled
+            if cancelled:
+                source.cancel()
+        return lease, source
+
+    def _next(self, source: eng.Stream) -> bytes | None:
+        block = source.next()
+        if self._entry.killed:
+            raise EngineError.named("QUERY_WAS_CANCELLED", "Query was cancelled")
+        return block
+
+    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._watch, receive)
+            try:
+                await self._serve(scope, receive, send)
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def _watch(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                await anyio.to_thread.run_sync(self.cancel)  # not under the limiter: it frees it
+                return
+
+    async def _cleanup(self) -> None:
+        """Unregister, stop the engine's query, give the connection back: before the last
+        byte goes out, so a client's next request on its session finds it free."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        with anyio.CancelScope(shield=True):
+            self._registry.unregister(self._entry)
+            if self._stream is not None:
+                await anyio.to_thread.run_sync(self._stream.close)
+            if self._lease is not None:
+                await self._run(self._release, self._lease)
+
+    async def _serve(self, scope: Any, receive: Receive, send: Send) -> None:
+        try:
+            self._registry.register(self._entry)
+        except EngineError as exc:
+            await self._on_error(exc)(scope, receive, send)
+            return
+        try:
+            try:
+                with anyio.CancelScope(shield=True):  # a lease taken must be given back
+                    self._lease, source = await self._run(self._open)
+                blocks: list[bytes] = []
+                if isinstance(source, eng.QueryOutput):
+                    blocks, stats, stream = [source.body], source.stats, None
+                else:
+                    stream, stats = source, source.stats
+                    # two blocks before the status line: a result that fits in them (most do)
+                    # goes out whole, with a Content-Length and an error status if it fails
+                    while (block := await self._run(self._next, stream)) is not None:
+                        blocks.append(block)
+                        if not self._buffered and len(blocks) >= 2:
+                            break
+                    else:
+                        stream = None  # ended: nothing left to stream
+            except EngineError as exc:
+                await self._on_error(exc)(scope, receive, send)
+                return
+            await self._send(send, blocks, stream, stats)
+        finally:
+            await self._cleanup()
+
+    async def _send(self, send: Send, blocks: list[bytes], stream: eng.Stream | None, stats: eng.Stats) -> None:
+        tag = secrets.token_hex(8)
+        headers = dict(self._headers)
+        headers["X-ClickHouse-Summary"] = json.dumps(stats.summary(), separators=(",", ":"))
+        if self._progress_header:
+            headers["X-ClickHouse-Progress"] = json.dumps(stats.progress(), separators=(",", ":"))
+        if stream is not None:
+            headers["X-ClickHouse-Exception-Tag"] = tag
+        encoder = compression.encoder_for(self._encoding) if self._encoding else None
+        if encoder is not None:
+            headers["Content-Encoding"] = self._encoding or ""
+        headers["Content-Type"] = self._media_type
+        if stream is None:  # complete: one body with its length
+            body = b"".join(blocks)
+            blocks.clear()
+            if encoder is not None:
+                body = await self._run(compression.encode, body, self._encoding)
+            headers["Content-Length"] = str(len(body))
+            await self._cleanup()
+            await send({"type": "http.response.start", "status": 200, "headers": _raw(headers)})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": _raw(headers)})
+
+        async def write(data: bytes) -> None:
+            if encoder is not None:
+                data = await self._run(encoder.compress, data) if len(data) > 65536 else encoder.compress(data)
+            if data:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+
+        for block in blocks:
+            await write(block)
+        blocks.clear()
+        if stream is not None:
+            try:
+                while (block := await self._run(self._next, stream)) is not None:
+                    await write(block)
+            except EngineError as exc:
+                await write(exception_block(tag, exc.message))
+        tail = encoder.finish() if encoder is not None else b""
+        await self._cleanup()
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
