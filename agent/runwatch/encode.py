@@ -54,6 +54,9 @@ RUN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("failure_type", "String"),
     ("failure_message", "String"),
 )
+# The column lists an INSERT names, in the order the encoders write them.
+METRIC_COLUMN_NAMES = tuple(name for name, _ in METRIC_COLUMNS)
+RUN_COLUMN_NAMES = tuple(name for name, _ in RUN_COLUMNS)
 
 _PACK_U32 = struct.Struct("<I").pack
 _PACK_U16 = struct.Struct("<H").pack

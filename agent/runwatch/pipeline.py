@@ -17,9 +17,9 @@ from runwatch.batch import Batch
 from runwatch.buffer import Chunk, PointBuffer
 from runwatch.config import ClickHouseTarget, Identity
 from runwatch.encode import (
-    METRIC_COLUMNS,
+    METRIC_COLUMN_NAMES,
     METRIC_POINTS,
-    RUN_COLUMNS,
+    RUN_COLUMN_NAMES,
     RUNS,
     PointEncoder,
     RunRow,
@@ -43,9 +43,6 @@ from runwatch.system.protocol import Sample
 from runwatch.transport import ClickHouseTransport, Transport
 from runwatch.values import OncePerKey
 from runwatch.writer import Writer
-
-_METRIC_COLUMN_NAMES = tuple(name for name, _ in METRIC_COLUMNS)
-_RUN_COLUMN_NAMES = tuple(name for name, _ in RUN_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +180,11 @@ class Pipeline:
 
     def _batch(self, chunks: list[Chunk]) -> Batch:
         body, rows = self.encoder.encode(chunks)
-        return Batch(METRIC_POINTS, _METRIC_COLUMN_NAMES, body, rows, self.target.database)
+        return Batch(METRIC_POINTS, METRIC_COLUMN_NAMES, body, rows, self.target.database)
 
     def submit_run_row(self, row: RunRow) -> None:
         self.writer.submit(
-            Batch(RUNS, _RUN_COLUMN_NAMES, encode_run_rows([row]), 0, self.target.database)
+            Batch(RUNS, RUN_COLUMN_NAMES, encode_run_rows([row]), 0, self.target.database)
         )
 
     # -- the agent's own points ---------------------------------------------------------

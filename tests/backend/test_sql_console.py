@@ -143,7 +143,7 @@ def test_closing_the_request_stops_the_query_on_the_server(
     settings = settings_for(clickhouse_server, database, sql_max_execution_sec=60.0)
     body = json.dumps({"query": f"SELECT sum(sipHash64(number)) AS {marker} FROM numbers(100000000000)"}).encode()
     with LiveServer(settings) as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(b"POST /sql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        sock.sendall(b"POST /sql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
         wait_for(lambda: _running(clickhouse_server, marker) == 1, 10, "the query to start")
         sock.close()  # what the page's AbortController does

@@ -29,9 +29,9 @@ from runwatch.batch import Batch
 from runwatch.buffer import Chunk
 from runwatch.config import NO_DEVICE, ClickHouseTarget
 from runwatch.encode import (
-    METRIC_COLUMNS,
+    METRIC_COLUMN_NAMES,
     METRIC_POINTS,
-    RUN_COLUMNS,
+    RUN_COLUMN_NAMES,
     RUNS,
     PointEncoder,
     RunRow,
@@ -41,9 +41,6 @@ from runwatch.importers.source import Series, SourceRun
 from runwatch.metadata import config_json
 from runwatch.registry import MetricRegistry
 from runwatch.transport import ClickHouseTransport, Transport, TransportError
-
-_METRIC_COLUMN_NAMES = tuple(name for name, _ in METRIC_COLUMNS)
-_RUN_COLUMN_NAMES = tuple(name for name, _ in RUN_COLUMNS)
 
 
 class StoreError(RuntimeError):
@@ -160,7 +157,7 @@ class ImportStore:
         row_written = self._row_differs(row)
         if row_written:
             body = encode_run_rows([row])
-            self._insert(Batch(RUNS, _RUN_COLUMN_NAMES, body, 0, self.target.database,
+            self._insert(Batch(RUNS, RUN_COLUMN_NAMES, body, 0, self.target.database,
                                token=_token(run.run_id, body)))
         return StoreOutcome(stored=stored, present=present, row_written=row_written)
 
@@ -182,7 +179,7 @@ class ImportStore:
     def _send_points(self, run_id: str, encoder: PointEncoder, chunks: list[Chunk],
                      on_batch: Callable[[int], None]) -> int:
         body, rows = encoder.encode(chunks)
-        self._insert(Batch(METRIC_POINTS, _METRIC_COLUMN_NAMES, body, rows, self.target.database,
+        self._insert(Batch(METRIC_POINTS, METRIC_COLUMN_NAMES, body, rows, self.target.database,
                            token=_token(run_id, body)))
         on_batch(rows)
         return rows

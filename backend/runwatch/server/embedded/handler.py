@@ -227,7 +227,9 @@ class QueryHandler:
         sql = self._checked(sql, shape, readonly)
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
         if shape.first_keyword == "KILL" and (kill := kill_filter(sql)) is not None:
-            return await self._kill(request, options, kill, fmt, readonly)
+            killed = await self._kill(request, options, kill, fmt, readonly)
+            if killed is not None:
+                return killed
         if shape.first_keyword in _RESULT_STATEMENTS:
             return self._result(request, options, sql, fmt, readonly, tables)
         output = await self._run(self._query, options, sql, readonly, tables)
@@ -319,9 +321,13 @@ class QueryHandler:
 
     async def _kill(
         self, request: Request, options: RequestOptions, kill: KillRequest, fmt: str, readonly: bool
-    ) -> Response:
+    ) -> Response | None:
         """KILL QUERY over the queries this server runs, by the client's ids (processes.py):
-        the engine evaluates the WHERE clause over them, as it would over system.processes."""
+        the engine evaluates the WHERE clause over them, as it would over system.processes.
+
+        None when that finds none of ours (a query answered whole is not registered) or the
+        WHERE names columns the registry has not (Settings['log_comment']): the statement
+        then goes to the engine's own KILL QUERY over its system.processes."""
         if readonly:
             raise _readonly_error()
         running = self.processes.snapshot()
@@ -350,7 +356,13 @@ class QueryHandler:
                 lease.release()
             return [json.loads(line)["query_id"] for line in ids.body.splitlines()], shown
 
-        victims, shown = await self._run(evaluate)
+        params = {**options.bind_params, **params}
+        try:
+            victims, shown = await self._run(evaluate)
+        except EngineError:
+            return None
+        if not victims:
+            return None
         if not kill.test:
             await self._run(self.processes.kill, victims)
         return await self._respond(request, options, shown.body, shown.stats, kill.format or fmt)
