@@ -82,6 +82,10 @@ bench: setup
 	$(BIN)/python tests/benchmarks/bench_histograms.py
 	$(BIN)/python tests/benchmarks/bench_backend.py
 	$(BIN)/python tests/benchmarks/bench_browser.py
+	$(BIN)/python tests/benchmarks/bench_ingest.py
+	$(BIN)/python tests/benchmarks/bench_alerts.py
+	$(BIN)/python tests/benchmarks/bench_sql.py
+	$(BIN)/python tests/benchmarks/bench_compare.py
 
 # The product: a wheel with the built page and sql/ inside (hatch_build.py), in dist/.
 wheel: $(PY_STAMP) frontend
