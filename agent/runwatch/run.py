@@ -28,18 +28,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runwatch import lifecycle, signals
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
-from runwatch.console import ConsoleCapture
-from runwatch.failure import Failure, classify
-from runwatch.heartbeat import Heartbeat
 from runwatch.metadata import RunMetadata
-from runwatch.pipeline import Pipeline, Tunables
-from runwatch.rows import LogRow
+from runwatch.process import lifecycle, signals
+from runwatch.process.console import ConsoleCapture
+from runwatch.process.failure import Failure, classify
+from runwatch.process.heartbeat import Heartbeat
 from runwatch.system.protocol import Collector
 from runwatch.system.sampler import SystemSampler
-from runwatch.transport import Transport
 from runwatch.values import MetricWarning, OncePerKey
+from runwatch.write.pipeline import Pipeline, Tunables
+from runwatch.write.rows import LogRow
+from runwatch.write.transport import Transport
 
 log = logging.getLogger(__name__)
 

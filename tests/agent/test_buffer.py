@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from runwatch.buffer import PointBuffer
-from runwatch.registry import MetricRegistry
 from runwatch.values import MetricWarning
+from runwatch.write.buffer import PointBuffer
+from runwatch.write.registry import MetricRegistry
 
 
 def make_buffer(**kwargs: Any) -> PointBuffer:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runwatch.batch import Batch
-from runwatch.spool import Spool
-from runwatch.writer import Writer
+from runwatch.write.batch import Batch
+from runwatch.write.spool import Spool
+from runwatch.write.writer import Writer
 from tests.agent.helpers import RecordingTransport, wait_until
 
 

@@ -36,9 +36,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from runwatch.buffer import PointBuffer  # noqa: E402
-from runwatch.encode import METRIC_COLUMNS, PointEncoder  # noqa: E402
-from runwatch.registry import MetricRegistry  # noqa: E402
+from runwatch.write.buffer import PointBuffer  # noqa: E402
+from runwatch.write.encode import METRIC_COLUMNS, PointEncoder  # noqa: E402
+from runwatch.write.registry import MetricRegistry  # noqa: E402
 from tests.support.clickhouse import EmbeddedClickHouse  # noqa: E402
 
 DATABASE = "bench"

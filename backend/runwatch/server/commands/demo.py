@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from runwatch.agent_cli import stop_on_signals, target_arguments, target_kwargs
+from runwatch.cli.agent import stop_on_signals, target_arguments, target_kwargs
 
 
 def register(subparsers: Any) -> None:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from runwatch.batch import Batch
-from runwatch.buffer import Chunk, PointBuffer
 from runwatch.config import ClickHouseTarget, Identity
-from runwatch.encode import (
+from runwatch.system.protocol import Sample
+from runwatch.values import OncePerKey
+from runwatch.write.batch import Batch
+from runwatch.write.buffer import Chunk, PointBuffer
+from runwatch.write.encode import (
     METRIC_COLUMN_NAMES,
     METRIC_POINTS,
     RUN_COLUMN_NAMES,
@@ -25,7 +27,7 @@ from runwatch.encode import (
     RunRow,
     encode_run_rows,
 )
-from runwatch.encode_rows import (
+from runwatch.write.encode_rows import (
     HISTOGRAM_COLUMNS,
     HISTOGRAMS,
     LOG_COLUMNS,
@@ -36,13 +38,11 @@ from runwatch.encode_rows import (
     encode_logs,
     encode_media,
 )
-from runwatch.registry import MetricRegistry
-from runwatch.rows import RichRows
-from runwatch.spool import Spool
-from runwatch.system.protocol import Sample
-from runwatch.transport import ClickHouseTransport, Transport
-from runwatch.values import OncePerKey
-from runwatch.writer import Writer
+from runwatch.write.registry import MetricRegistry
+from runwatch.write.rows import RichRows
+from runwatch.write.spool import Spool
+from runwatch.write.transport import ClickHouseTransport, Transport
+from runwatch.write.writer import Writer
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from operator import index as as_index
 from typing import Any, Protocol
 
-from runwatch.registry import MetricRegistry
 from runwatch.values import OncePerKey, coerce_value, name_problem, value_problem
+from runwatch.write.registry import MetricRegistry
 
 MAX_STEP = (1 << 64) - 1
 

@@ -28,9 +28,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from runwatch.batch import Batch
-from runwatch.spool import Spool, SpoolError
-from runwatch.transport import Transport
+from runwatch.write.batch import Batch
+from runwatch.write.spool import Spool, SpoolError
+from runwatch.write.transport import Transport
 
 log = logging.getLogger(__name__)
 
