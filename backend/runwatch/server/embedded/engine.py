@@ -197,10 +197,20 @@ def restore_settings(conn: Any, snapshot: Mapping[str, tuple[str, bool]]) -> Non
             log.warning("could not restore setting %s in a session: %s", name, exc.message)
 
 
+def engine_text(sql: str) -> str | bytes:
+    """`sql` as the engine takes it: a text holding bytes that are not UTF-8 (kept as
+    surrogates, see handler._text) goes as bytes, which chDB takes as they are."""
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        return sql.encode("utf-8", "surrogateescape")
+    return sql
+
+
 def query(conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None = None) -> QueryOutput:
     """Run one statement; a FORMAT clause in `sql` overrides `fmt`."""
     try:
-        result = conn.query(sql, fmt, params=dict(params or {}))
+        result = conn.query(engine_text(sql), fmt, params=dict(params or {}))
     except Exception as exc:
         raise from_engine_exception(exc) from None
     body = result.bytes() if hasattr(result, "bytes") else bytes(result or b"")
@@ -272,7 +282,7 @@ class Stream:
         self.marker = f"/* runwatch-stream:{uuid.uuid4().hex} */"
         self.stats = Stats()
         try:
-            self._result = self._conn.send_query(self.marker + " " + sql, fmt, params=dict(params or {}))
+            self._result = self._conn.send_query(engine_text(self.marker + " " + sql), fmt, params=dict(params or {}))
         except Exception as exc:
             error = from_engine_exception(exc)
             if error.code == 36 and "Streaming query is not supported" in error.message:

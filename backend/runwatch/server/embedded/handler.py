@@ -195,7 +195,7 @@ class QueryHandler:
             await self._read_form(body, content_type_header, options)
         tables = external.resolve(options.external, options.settings)
         self.files.check_settings(options.settings)
-        buffer = bytearray((options.query + "\n").encode() if options.query else b"")
+        buffer = bytearray((options.query + "\n").encode("utf-8", "surrogateescape") if options.query else b"")
 
         decision = await self._lex(split_insert, bytes(buffer), body.done)
         tried = len(buffer)
@@ -221,7 +221,9 @@ class QueryHandler:
             # what the engine answers too, but without first lexing megabytes of text
             raise EngineError.named(
                 "SYNTAX_ERROR", f"Max query size exceeded (can be increased with the `max_query_size` setting): the query is {statement_bytes} bytes")
-        sql = buffer.decode("utf-8", errors="replace")
+        # bytes that are not UTF-8 (a Parquet file in a `$x$...$x$` heredoc: clickhouse-connect's
+        # binary parameters) survive as surrogates and reach the engine as those bytes
+        sql = buffer.decode("utf-8", errors="surrogateescape")
         del buffer
         shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
@@ -479,8 +481,11 @@ def _array(values: list[str]) -> str:
 def _text(name: str, raw: bytes) -> str:
     """A parameter's value. `param_*` values are bytes, not necessarily UTF-8 (a Parquet
     file bound as a String): bytes that are not UTF-8 become \\xHH escapes, which the
-    engine reads back as those bytes (parameter values are in escaped TSV form)."""
-    return raw.decode("utf-8", errors="backslashreplace" if name.startswith("param_") else "replace")
+    engine reads back as those bytes (parameter values are in escaped TSV form). The query
+    text keeps them as surrogates (engine.engine_text turns them back into the bytes)."""
+    if name.startswith("param_"):
+        return raw.decode("utf-8", errors="backslashreplace")
+    return raw.decode("utf-8", errors="surrogateescape" if name == "query" else "replace")
 
 
 def _url_params(query_string: bytes) -> list[tuple[str, str]]:
