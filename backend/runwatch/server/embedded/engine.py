@@ -18,7 +18,6 @@ import json
 import logging
 import re
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,14 +271,14 @@ class Stream:
 
     def __init__(
         self, conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None,
-        kill: Callable[[str], None],
+        kill: Callable[[str], None], marker: str,
     ) -> None:
         self._conn = conn._conn  # the pybind connection: its fetch hands back raw blocks
         self._kill = kill
         self._lock = threading.Lock()
         self._done = False
         self._cancelled = False
-        self.marker = f"/* runwatch-stream:{uuid.uuid4().hex} */"
+        self.marker = marker  # unique to this run, at the very start of the text (rewrite.py)
         self.stats = Stats()
         try:
             self._result = self._conn.send_query(engine_text(self.marker + " " + sql), fmt, params=dict(params or {}))

@@ -40,7 +40,7 @@ import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from runwatch.server.embedded import compression, external, leases
+from runwatch.server.embedded import compression, external, leases, rewrite
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.body import Body
 from runwatch.server.embedded.engine import Engine, Stats
@@ -227,6 +227,7 @@ class QueryHandler:
         del buffer
         shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
+        sql = rewrite.client_processes(rewrite.with_current_user(sql, self._user(options), shape.first_keyword))
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
         if shape.first_keyword == "KILL" and (kill := kill_filter(sql)) is not None:
             killed = await self._kill(request, options, kill, fmt, readonly)
@@ -260,9 +261,8 @@ class QueryHandler:
     ) -> eng.QueryOutput:
         lease = self._lease(options, readonly, tables)
         try:
-            return eng.query(
-                lease.conn, sql, options.default_format or DEFAULT_FORMAT, options.bind_params
-            )
+            marked = rewrite.marker(options.query_id or "", self._user(options)) + " " + sql
+            return eng.query(lease.conn, marked, options.default_format or DEFAULT_FORMAT, options.bind_params)
         finally:
             self._release(lease, tables)
 
@@ -291,17 +291,18 @@ class QueryHandler:
     ) -> QueryResponse:
         fmt_name = fmt
         params = options.bind_params
+        marker = rewrite.marker(options.query_id or "", self._user(options))
 
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
             lease = self._lease(options, readonly, tables)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
-                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+                    return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
                 try:
                     return lease, eng.Stream(lease.conn, sql, fmt_name, params,
-                                             lambda marker: eng.kill_marked(self.engine, marker))
+                                             lambda marker: eng.kill_marked(self.engine, marker), marker)
                 except eng.StreamingRefused:  # SHOW, DESCRIBE ...: small answers, run whole
-                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+                    return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
             except BaseException:
                 self._release(lease, tables)
                 raise
