@@ -4,12 +4,16 @@ decompress=1), the client's query_id in system.processes, progress headers."""
 
 from __future__ import annotations
 
+import struct
 import time
 import urllib.parse
 import uuid
 from pathlib import Path
 
 import httpx
+import lz4.block
+import zstandard
+from clickhouse_cityhash.cityhash import CityHash128
 
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -63,3 +67,93 @@ def test_system_processes_when_client_names_query_id_then_listed_under_it(
         assert query_id in [row["query_id"] for row in listed]
         client.command(f"KILL QUERY WHERE query_id = '{query_id}'")
     assert _wait_for(lambda: not client.query(lookup, parameters={"id": query_id}).result_rows)
+
+
+def _unframe(raw: bytes) -> list[tuple[int, bytes]]:
+    """ClickHouse compressed blocks → (method byte, data), checksums checked (written here
+    from the format's description, not with the server's code)."""
+    blocks, pos = [], 0
+    while pos < len(raw):
+        method, stored, size = struct.unpack_from("<BII", raw, pos + 16)
+        block = raw[pos + 16:pos + 16 + stored]
+        digest = CityHash128(block)
+        assert raw[pos:pos + 16] == struct.pack("<QQ", digest >> 64, digest & (2**64 - 1))
+        packed = block[9:]
+        if method == 0x82:
+            data = lz4.block.decompress(packed, uncompressed_size=size)
+        elif method == 0x90:
+            data = zstandard.ZstdDecompressor().decompress(packed, max_output_size=size)
+        else:
+            assert method == 0x02
+            data = packed
+        assert len(data) == size
+        blocks.append((method, data))
+        pos += 16 + stored
+    return blocks
+
+
+def _frame(data: bytes) -> bytes:
+    packed = lz4.block.compress(data, store_size=False)
+    block = struct.pack("<BII", 0x82, 9 + len(packed), len(data)) + packed
+    digest = CityHash128(block)
+    return struct.pack("<QQ", digest >> 64, digest & (2**64 - 1)) + block
+
+
+def test_compress_when_result_is_large_then_lz4_blocks_of_at_most_1mib(clickhouse_server: EmbeddedClickHouse) -> None:
+    response = httpx.post(clickhouse_server.url + "/?compress=1",
+                          content="SELECT number FROM numbers(300000) FORMAT TSV", timeout=60)
+    assert response.status_code == 200
+    blocks = _unframe(response.content)
+    assert {method for method, _ in blocks} == {0x82}
+    assert max(len(data) for _, data in blocks) <= 1024 * 1024
+    assert b"".join(data for _, data in blocks) == b"".join(b"%d\n" % i for i in range(300000))
+
+
+def test_compress_when_zstd_asked_and_streamed_with_gzip_then_both_layers_decode(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    with httpx.stream("POST", clickhouse_server.url + "/?compress=1&network_compression_method=ZSTD"
+                      "&enable_http_compression=1", content="SELECT number FROM numbers(2000000) FORMAT TSV",
+                      headers={"Accept-Encoding": "gzip"}, timeout=60) as response:
+        assert response.headers["content-encoding"] == "gzip"
+        raw = response.read()  # httpx takes the gzip layer off
+    blocks = _unframe(raw)
+    assert {method for method, _ in blocks} == {0x90}
+    assert b"".join(data for _, data in blocks).count(b"\n") == 2000000
+
+
+def test_compress_when_query_fails_then_error_text_is_compressed_too(clickhouse_server: EmbeddedClickHouse) -> None:
+    response = httpx.post(clickhouse_server.url + "/?compress=1", content="SELECT no_such_column")
+    assert response.status_code == 404
+    assert response.headers["x-clickhouse-exception-code"] == "47"
+    ((method, text),) = _unframe(response.content)
+    assert b"UNKNOWN_IDENTIFIER" in text
+
+
+def test_decompress_when_insert_body_is_blocks_then_rows_stored(
+    clickhouse_server: EmbeddedClickHouse, scratch: str,
+) -> None:
+    client = clickhouse_server.client()
+    client.command(f"CREATE TABLE {scratch}.c (n UInt32, s String) ENGINE = Memory")
+    rows = b"".join(b"%d\tname %d\n" % (i, i) for i in range(50000))
+    body = _frame(f"INSERT INTO {scratch}.c FORMAT TSV\n".encode() + rows[:300000]) + _frame(rows[300000:])
+    response = httpx.post(clickhouse_server.url + "/?decompress=1", content=body, timeout=60)
+    assert response.status_code == 200, response.text
+    assert client.query(f"SELECT count(), sum(n) FROM {scratch}.c").result_rows == [(50000, 1249975000)]
+
+
+def test_decompress_when_checksum_is_wrong_then_400_and_nothing_stored(
+    clickhouse_server: EmbeddedClickHouse, scratch: str,
+) -> None:
+    client = clickhouse_server.client()
+    client.command(f"CREATE TABLE {scratch}.c (n UInt32) ENGINE = Memory")
+    body = bytearray(_frame(f"INSERT INTO {scratch}.c FORMAT TSV\n1\n2\n".encode()))
+    body[3] ^= 0xFF
+    response = httpx.post(clickhouse_server.url + "/?decompress=1", content=bytes(body))
+    assert response.status_code == 400
+    assert response.headers["x-clickhouse-exception-code"] == "40"
+    assert client.command(f"SELECT count() FROM {scratch}.c") == 0
+    unchecked = httpx.post(clickhouse_server.url + "/?decompress=1"
+                           "&http_native_compression_disable_checksumming_on_decompress=1", content=bytes(body))
+    assert unchecked.status_code == 200
+    assert client.command(f"SELECT count() FROM {scratch}.c") == 2

@@ -93,8 +93,9 @@ class RequestOptions:
     close_session: bool = False
     settings: dict[str, str] = field(default_factory=dict)
     http_compression: bool = False
-    compress: bool = False
-    decompress: bool = False
+    compress: bool = False  # ClickHouse block compression of the response (blockcompression.py)
+    decompress: bool = False  # ... of the request body
+    verify_checksums: bool = True  # of a decompress=1 body
     credentials: Credentials = field(default_factory=Credentials)
     wait_end_of_query: bool = False
     send_progress: bool = False
@@ -135,6 +136,8 @@ class RequestOptions:
             self.compress = _flag(value)
         elif name == "decompress":
             self.decompress = _flag(value)
+        elif name == "http_native_compression_disable_checksumming_on_decompress":
+            self.verify_checksums = not _flag(value)
         elif name == "enable_http_compression":
             self.http_compression = _flag(value)
         elif name == "wait_end_of_query":

@@ -58,6 +58,7 @@ class QueryResponse:
         limiter: anyio.CapacityLimiter,
         on_error: Callable[[EngineError], Any],
         progress_header: bool,
+        framing: compression.Encoder | None = None,
     ) -> None:
         self._open_stream = open_stream
         self._release = release
@@ -70,6 +71,7 @@ class QueryResponse:
         self._limiter = limiter
         self._on_error = on_error
         self._progress_header = progress_header
+        self._framing = framing  # compress=1: ClickHouse blocks inside any Content-Encoding
         self._lock = threading.Lock()
         self._stream: eng.Stream | None = None
         self._cancelled = False
@@ -174,9 +176,12 @@ class QueryResponse:
         if encoder is not None:
             headers["Content-Encoding"] = self._encoding or ""
         headers["Content-Type"] = self._media_type
+        framing = self._framing
         if stream is None:  # complete: one body with its length
             body = b"".join(blocks)
             blocks.clear()
+            if framing is not None and body:
+                body = await self._run(framing.compress, body)
             if encoder is not None:
                 body = await self._run(compression.encode, body, self._encoding)
             headers["Content-Length"] = str(len(body))
@@ -187,6 +192,8 @@ class QueryResponse:
         await send({"type": "http.response.start", "status": 200, "headers": _raw(headers)})
 
         async def write(data: bytes) -> None:
+            if framing is not None:
+                data = await self._run(framing.compress, data) if len(data) > 65536 else framing.compress(data)
             if encoder is not None:
                 data = await self._run(encoder.compress, data) if len(data) > 65536 else encoder.compress(data)
             if data:
