@@ -4,6 +4,8 @@ decompress=1), the client's query_id in system.processes, progress headers."""
 
 from __future__ import annotations
 
+import json
+import socket
 import struct
 import time
 import urllib.parse
@@ -12,8 +14,10 @@ from pathlib import Path
 
 import httpx
 import lz4.block
+import pytest
 import zstandard
 from clickhouse_cityhash.cityhash import CityHash128
+from clickhouse_connect.driver.exceptions import DatabaseError
 
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -157,3 +161,61 @@ def test_decompress_when_checksum_is_wrong_then_400_and_nothing_stored(
                            "&http_native_compression_disable_checksumming_on_decompress=1", content=bytes(body))
     assert unchecked.status_code == 200
     assert client.command(f"SELECT count() FROM {scratch}.c") == 2
+
+
+SLOW_SUM = "SELECT sum(sleepEachRow(0.1)) FROM numbers(20) SETTINGS max_block_size = 1"
+
+
+def test_progress_headers_when_query_runs_long_then_sent_every_interval_before_the_body(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    target = "/?" + urllib.parse.urlencode({"send_progress_in_http_headers": 1, "http_headers_progress_interval_ms": 200})
+    request = (f"POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(SLOW_SUM)}\r\n"
+               f"Connection: close\r\n\r\n{SLOW_SUM}").encode()
+    started = time.monotonic()
+    arrivals: list[tuple[float, bytes]] = []
+    with socket.create_connection((clickhouse_server.host, clickhouse_server.port), timeout=30) as sock:
+        sock.sendall(request)
+        raw = b""
+        while b"\r\n\r\n" not in raw:
+            chunk = sock.recv(65536)
+            assert chunk, raw
+            raw += chunk
+            arrivals += [(time.monotonic() - started, line) for line in chunk.split(b"\r\n") if line]
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    progress = [(t, json.loads(line.split(b": ", 1)[1])) for t, line in arrivals
+                if line.lower().startswith(b"x-clickhouse-progress:")]
+    assert len(progress) >= 4
+    assert progress[0][0] < 1.2  # the query alone takes 2 s: these came while it ran
+    rows = [int(values["read_rows"]) for _, values in progress]
+    assert rows == sorted(rows) and rows[0] < rows[-1] == 20
+    assert b"x-clickhouse-summary" in head.lower()
+    assert b"\r\n0\n\r\n" in body  # the result, chunked
+
+
+def test_progress_headers_when_read_by_an_http_client_then_response_is_ordinary(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    response = httpx.post(clickhouse_server.url + "/?send_progress_in_http_headers=1&http_headers_progress_interval_ms=100",
+                          content=SLOW_SUM, timeout=30)
+    assert response.status_code == 200 and response.text == "0\n"
+    assert len(response.headers.get_list("x-clickhouse-progress")) >= 5
+    client = clickhouse_server.client()
+    result = client.query(SLOW_SUM, settings={"send_progress_in_http_headers": 1, "http_headers_progress_interval_ms": 100})
+    assert result.result_rows == [(0,)]
+
+
+def test_progress_headers_when_query_fails_after_they_started_then_client_raises(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    failing = "SELECT sum(sleepEachRow(0.1)) + throwIf(count() > 0, 'late failure') FROM numbers(8) SETTINGS max_block_size = 1"
+    response = httpx.post(clickhouse_server.url + "/?send_progress_in_http_headers=1&http_headers_progress_interval_ms=100",
+                          content=failing, timeout=30)
+    assert response.headers["x-clickhouse-exception-code"] == "395"
+    assert response.headers.get_list("x-clickhouse-progress")
+    client = clickhouse_server.client()
+    with pytest.raises(DatabaseError, match="late failure"):
+        client.query(failing, settings={"send_progress_in_http_headers": 1, "http_headers_progress_interval_ms": 100})

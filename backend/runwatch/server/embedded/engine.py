@@ -271,7 +271,7 @@ class Stream:
 
     def __init__(
         self, conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None,
-        kill: Callable[[str], None], marker: str,
+        kill: Callable[[str], None], marker: str, track_progress: bool = False,
     ) -> None:
         self._conn = conn._conn  # the pybind connection: its fetch hands back raw blocks
         self._kill = kill
@@ -280,13 +280,27 @@ class Stream:
         self._cancelled = False
         self.marker = marker  # unique to this run, at the very start of the text (rewrite.py)
         self.stats = Stats()
+        # the engine's progress counters while the query runs (read from another thread)
+        self.progress: dict[str, int] | None = None
+        self._tracking = track_progress
+        if track_progress:
+            self._conn.set_progress_callback(self._on_progress)
         try:
             self._result = self._conn.send_query(engine_text(self.marker + " " + sql), fmt, params=dict(params or {}))
         except Exception as exc:
+            self._untrack()
             error = from_engine_exception(exc)
             if error.code == 36 and "Streaming query is not supported" in error.message:
                 raise StreamingRefused(error.message) from None
             raise error from None
+
+    def _on_progress(self, values: dict[str, int]) -> None:
+        self.progress = dict(values)  # one reference swap: a reader sees one whole snapshot
+
+    def _untrack(self) -> None:
+        if self._tracking:
+            self._tracking = False
+            self._conn.set_progress_callback(None)  # a session's connection outlives the stream
 
     def next(self) -> bytes | None:
         if self._cancelled:
@@ -307,6 +321,7 @@ class Stream:
             self.stats.read_bytes = int(block.bytes_read())
         if not data:
             self._done = True
+            self._untrack()
             return None
         self.stats.result_bytes += len(data)
         return bytes(data)
@@ -327,6 +342,7 @@ class Stream:
         the kill is repeated after each block until the engine reports the cancellation."""
         with self._lock:
             self._cancelled = True
+        self._untrack()
         while not self._done:
             try:
                 self._kill(self.marker)

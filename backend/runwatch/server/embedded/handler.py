@@ -228,7 +228,7 @@ class QueryHandler:
         del buffer
         shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
-        sql = rewrite.client_processes(rewrite.with_current_user(sql, self._user(options), shape.first_keyword))
+        sql = await self._lex(rewrite.for_engine, sql, self._user(options), shape.first_keyword)
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
         if shape.first_keyword == "KILL" and (kill := kill_filter(sql)) is not None:
             killed = await self._kill(request, options, kill, fmt, readonly)
@@ -301,7 +301,8 @@ class QueryHandler:
                     return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
                 try:
                     return lease, eng.Stream(lease.conn, sql, fmt_name, params,
-                                             lambda marker: eng.kill_marked(self.engine, marker), marker)
+                                             lambda marker: eng.kill_marked(self.engine, marker), marker,
+                                             track_progress=options.send_progress)
                 except eng.StreamingRefused:  # SHOW, DESCRIBE ...: small answers, run whole
                     return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
             except BaseException:
@@ -322,7 +323,7 @@ class QueryHandler:
             headers=headers, media_type=content_type(fmt), encoding=encoding,
             buffered=options.wait_end_of_query, limiter=self.limiter,
             on_error=lambda exc: self._error(exc, query_id, framing), progress_header=options.send_progress,
-            framing=framing,
+            framing=framing, progress_interval=options.progress_interval_ms / 1000,
         )
 
     async def _kill(

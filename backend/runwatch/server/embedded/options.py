@@ -99,6 +99,7 @@ class RequestOptions:
     credentials: Credentials = field(default_factory=Credentials)
     wait_end_of_query: bool = False
     send_progress: bool = False
+    progress_interval_ms: int = 100  # http_headers_progress_interval_ms
     response_headers: dict[str, str] = field(default_factory=dict)  # http_response_headers
     external: list[ExternalPart] = field(default_factory=list)  # multipart file parts
 
@@ -144,6 +145,12 @@ class RequestOptions:
             self.wait_end_of_query = _flag(value)
         elif name == "send_progress_in_http_headers":
             self.send_progress = _flag(value)
+        elif name == "http_headers_progress_interval_ms":
+            try:
+                self.progress_interval_ms = max(1, int(value))
+            except ValueError:
+                raise EngineError.named(
+                    "CANNOT_PARSE_NUMBER", f"Invalid http_headers_progress_interval_ms: '{value}'") from None
         elif name == "http_response_headers":
             self.response_headers = parse_header_map(value)
         elif name in PROTOCOL_PARAMS or name in HTTP_LAYER_SETTINGS or name.startswith("http_"):

@@ -112,3 +112,8 @@ def client_processes(sql: str) -> str:
                 and not (i > 0 and sql[lexemes[i - 1][1]:lexemes[i - 1][2]] == ".")):
             spans.append((s0, e2, PROCESSES_VIEW))
     return _splice(sql, spans) if spans else sql
+
+
+def for_engine(sql: str, user: str, first_keyword: str) -> str:
+    """Both rewrites (a pass over the text: the caller keeps a long one off the event loop)."""
+    return client_processes(with_current_user(sql, user, first_keyword))
