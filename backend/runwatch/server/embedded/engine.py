@@ -68,10 +68,6 @@ class Stats:
         }
 
 
-    def progress(self) -> dict[str, str]:
-        """X-ClickHouse-Progress: the same counters, so far."""
-        return self.summary()
-
 
 @dataclass
 class QueryOutput:
