@@ -188,8 +188,9 @@ def code_of(checkout: Path | None) -> Iterator[None]:
 def e2e_server(checkout: Path | None) -> Iterator[EmbeddedClickHouse]:
     from runwatch.server.migrate import apply_schema
 
-    with tempfile.TemporaryDirectory() as tmp, code_of(checkout):
-        server = EmbeddedClickHouse(Path(tmp) / "data").start()
+    with tempfile.TemporaryDirectory() as tmp:
+        with code_of(checkout):  # the server process only: this generator stays open meanwhile
+            server = EmbeddedClickHouse(Path(tmp) / "data").start()
         try:
             client = server.client()
             apply_schema(client, DATABASE, sql_dir=(checkout or REPO) / "sql")
@@ -227,7 +228,7 @@ def end_to_end(sizes: list[int], runs: int, baseline: Path | None) -> list[str]:
                     print(f"  end to end {points:,} points, {side}, run {run + 1}/{runs}: "
                           + (r.get("error") or f"{r['e2e_points_per_s']:,.0f} points/s "
                              f"(loop {r['loop_s']:.2f} s + flush {r['flush_s']:.2f} s, "
-                             f"{'all stored' if r['complete'] else 'NOT ALL STORED'})"),
+                             f"{'all stored' if r['complete'] else 'NOT ALL STORED'}; agent {r['agent_code']})"),
                           file=sys.stderr, flush=True)
     lines = [f"Part 2: end to end (bench_agent.py's runwatch workload), median of {runs}", "",
              "| points | code | points/s | log() loop s | flush() s | training thread CPU s "
