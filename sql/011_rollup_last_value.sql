@@ -16,6 +16,9 @@
 -- MODIFY QUERY swaps the SELECT in place: no insert meets a moment without the view or with
 -- two of them, and the target table, its data and its deduplication window (a retried insert
 -- with the same token is skipped here too) stay as they are.
+-- MODIFY QUERY without an experimental setting needs a ClickHouse of 2024 or later (the docs
+-- dropped allow_experimental_alter_materialized_view_structure in January 2024; an older
+-- server needs it set to 1 for the user that runs `runwatch migrate`).
 ALTER TABLE metric_rollup_1m_mv MODIFY QUERY
 SELECT
     run_id, metric, host, rank, device, minute,

@@ -17,6 +17,9 @@
 -- two of them, and the target table, its data and its deduplication window (a retried insert
 -- with the same token is skipped here too, by the replicated table's own window) stay as they
 -- are. On a cluster each shard's view reads its own metric_points_local, as in 004.
+-- MODIFY QUERY without an experimental setting needs a ClickHouse of 2024 or later (the docs
+-- dropped allow_experimental_alter_materialized_view_structure in January 2024; an older
+-- server needs it set to 1 for the user that runs `runwatch migrate`).
 ALTER TABLE metric_rollup_1m_mv ON CLUSTER '{cluster}' MODIFY QUERY
 SELECT
     run_id, metric, host, rank, device, minute,
