@@ -50,7 +50,7 @@ class Tunables:
     flush_interval: float = 0.5
     batch_size: int = 200_000  # points that wake the writer early
     max_batch_points: int = 1_000_000  # points per insert at most
-    buffer_capacity: int = 4_000_000  # points held in memory at most
+    buffer_capacity: int = 12_000_000  # points held in memory at most (~10.6 bytes each)
     spool: bool = True
     spool_dir: Path | None = None  # root; this process uses <root>/<run_id>/<host>-<pid>-<ms>
     spool_max_bytes: int = 1 << 30
@@ -106,6 +106,7 @@ class Pipeline:
             max_pending_bytes=tunables.max_pending_bytes,
             on_cycle=self._report_counters,
             name=f"runwatch-writer-{identity.run_id}",
+            backlog=self.buffer,
         )
         self._reported = (0, 0)
         self.on_first_drop: Callable[[int], None] = lambda dropped: None
@@ -137,7 +138,7 @@ class Pipeline:
     # -- batches ------------------------------------------------------------------------
 
     def _drain(self) -> list[Batch]:
-        chunks = self.buffer.take()
+        chunks = self.buffer.take(self.tunables.max_batch_points)
         batches: list[Batch] = []
         group: list[Chunk] = []
         points = 0
