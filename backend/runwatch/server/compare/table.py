@@ -88,7 +88,8 @@ def load_config(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None) -> dict[str, Any]:
+def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None,
+            flatten_config: Callable[[str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """A runs-query row as the table's cells (config under `config.`)."""
     start, last = row["start_ms"], row["last_event_ms"]
     hosts = {str(h) for h in (row["hosts"] or []) if h}
@@ -104,9 +105,11 @@ def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = 
         "latest_step": None if row["max_step"] is None else int(row["max_step"]),
         "tags": list(row["tags"] or []), "point_count": int(row["point_count"] or 0),
     }
-    for key, value in flatten(load_config(str(row["config_json"])), "config").items():
-        cells[key] = value
-        if config_types is not None:
+    text = str(row["config_json"])
+    config = flatten(load_config(text), "config") if flatten_config is None else flatten_config(text)
+    cells.update(config)
+    if config_types is not None:
+        for key, value in config.items():
             seen = config_types.get(key)
             if seen is None:
                 config_types[key] = {type(value)}
@@ -115,13 +118,32 @@ def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = 
     return cells
 
 
+def status_expiry(rows: Sequence[Mapping[str, Any]], active_ms: int, crash_ms: int) -> float:
+    """The first instant (ClickHouse's epoch ms) at which one of these rows would show another
+    status with no new data: a running run turns stale once its activity is `active_ms` old,
+    a running or stale one crashed once its heartbeat is `crash_ms` old (runs_page's rules)."""
+    soonest = math.inf
+    for row in rows:
+        status = row["status"]
+        if status == "running":
+            soonest = min(soonest, int(row["activity_ms"]) + active_ms + 1)
+        if status in ("running", "stale") and row["heartbeat_ms"] is not None:
+            soonest = min(soonest, int(row["heartbeat_ms"]) + crash_ms + 1)
+    return soonest
+
+
 def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None,
-              config_types: dict[str, set[type]] | None = None) -> list[dict[str, Any]]:
-    """The table's rows; `config_types` collects the Python types seen under each config key."""
+              config_types: dict[str, set[type]] | None = None, *, crash_ms: int = 45_000,
+              flatten_config: Callable[[str], dict[str, Any]] | None = None,
+              ) -> tuple[list[dict[str, Any]], float]:
+    """The table's rows and their status_expiry; `config_types` collects the Python types
+    seen under each config key."""
     flt = queries.RunsFilter(run_ids=run_ids)
-    result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms))
+    result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms, crash_ms))
     names = result.column_names
-    return [run_row(dict(zip(names, r, strict=True)), config_types) for r in result.result_rows]
+    raw = [dict(zip(names, r, strict=True)) for r in result.result_rows]
+    rows = [run_row(r, config_types, flatten_config) for r in raw]
+    return rows, status_expiry(raw, active_ms, crash_ms)
 
 
 def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
@@ -203,15 +225,18 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]  # matching rows, sorted
     total: int  # rows before filtering
+    status_expiry: float = math.inf  # see status_expiry
 
 
 def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
                 sort: Sequence[str] = (), wanted: Sequence[Summary] = (),
-                run_ids: Sequence[str] | None = None) -> Table:
+                run_ids: Sequence[str] | None = None, crash_ms: int = 45_000,
+                flatten_config: Callable[[str], dict[str, Any]] | None = None) -> Table:
     """Raises filters.FilterError for a filter that does not parse, ValueError for an unknown
     sort column."""
     config_types: dict[str, set[type]] = {}
-    rows = read_rows(pool, active_ms, run_ids, config_types)
+    rows, expiry = read_rows(pool, active_ms, run_ids, config_types, crash_ms=crash_ms,
+                             flatten_config=flatten_config)
     add_summaries(pool, rows, wanted)
     columns = columns_of(config_types, wanted)
     resolve = resolver(columns)
@@ -225,4 +250,4 @@ def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
             raise ValueError(f"unknown sort column {spec.lstrip('-+')!r}")
         resolved.append(("-" if spec.startswith("-") else "") + column)
     sort_rows(rows, resolved)
-    return Table(columns, rows, total)
+    return Table(columns, rows, total, expiry)

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.deps import ClickHouseDep, CompareCacheDep, SettingsDep
 from runwatch.server.api.routes.errors import UNAVAILABLE, invalid_parameters
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.filters import FilterError
@@ -25,6 +25,7 @@ router = APIRouter(tags=["runs"])
 def runs_table(
     ch: ClickHouseDep,
     settings: SettingsDep,
+    cache: CompareCacheDep,
     filter: Annotated[str, Query(max_length=4000, description="e.g. optimizer.lr < 1e-3")] = "",
     sort: Annotated[list[str] | None, Query(max_length=16, description="column, -column: descending")] = None,
     summary: Annotated[list[str] | None, Query(max_length=64, description="metric[:last|min|max|min_step|max_step]")] = None,
@@ -35,8 +36,9 @@ def runs_table(
 ) -> Response:
     try:
         wanted = tbl.parse_summaries(summary or [])
-        table = tbl.build_table(ch, int(settings.active_window_sec * 1000), filter_text=filter,
-                                sort=sort or [], wanted=wanted)
+        table = cache.table(ch, int(settings.active_window_sec * 1000),
+                            int(settings.crash_after_sec * 1000), filter_text=filter,
+                            sort=sort or [], wanted=wanted)
     except FilterError as exc:
         raise invalid_parameters("filter", f"filter: {exc}") from None
     except ValueError as exc:
