@@ -112,3 +112,23 @@ def test_group_answer_is_kept_until_one_of_its_runs_stores_a_point(
     assert len(builds) == 2
     steps = {g["label"]: g["step"] for g in map(orjson.loads, after)}
     assert steps["depth=0"] == [0, 1, 2, 3, 4, 7] and steps["depth=1"] == [0, 1, 2, 3, 4]
+
+
+def test_column_wise_rows_equal_run_row_of_each_runs_query_row(
+        pool: ClientPool, clickhouse_server: EmbeddedClickHouse, database: str) -> None:
+    from runwatch.server.query import queries
+
+    client = clickhouse_server.client(database=database)
+    insert_run(client, "hosted", project="q", name="", host="box", tags=["a", "b"],
+               status="running", updated_at=utc_ago(0), config_json='{"x": [1, {"y": 2}]}')
+    insert_points(client, [{"run_id": "hosted", "metric": "loss", "step": 3, "value": 1.0,
+                            "host": "gpu-2"}])
+    client.close()
+    rows, expiry = tbl.read_rows(pool, ACTIVE_MS, crash_ms=CRASH_MS)
+    result = pool.query(*queries.runs_page(queries.RunsFilter(), tbl.ALL_RUNS, 0, ACTIVE_MS, CRASH_MS))
+    raw = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
+    assert rows == [tbl.run_row(r) for r in raw]
+    hosted = next(r for r in rows if r["run_id"] == "hosted")
+    assert hosted["host"] == "box, gpu-2" and hosted["name"] == "hosted"
+    assert hosted["config.x.1.y"] == 2 and hosted["is_active"] is True
+    assert expiry == tbl.status_expiry(raw, ACTIVE_MS, CRASH_MS) < float("inf")

@@ -54,6 +54,14 @@ def runs_table(
     if format == "csv":
         return Response(_csv(columns, rows), media_type="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="runs.csv"'})
+    memo = (tuple(c.id for c in columns), offset, limit)
+    body = table.encoded.get(memo)
+    if body is None:
+        body = table.encoded[memo] = _json(table, columns, rows)
+    return Response(body, media_type="application/json")
+
+
+def _json(table: tbl.Table, columns: list[tbl.Column], rows: list[dict[str, Any]]) -> bytes:
     ids = [c.id for c in columns]
     cells = [[r.get(i) for i in ids] for r in rows]
     # orjson writes NaN/Inf as null; only number columns can hold them, so only those are
@@ -64,13 +72,12 @@ def runs_table(
                 v = row_cells[j]
                 if isinstance(v, float) and not math.isfinite(v):
                     row_cells[j] = float_label(v)
-    body = b"".join((
+    return b"".join((
         b'{"columns":', orjson.dumps([c.as_json() for c in columns]),
         b',"rows":', orjson.dumps(cells, default=_fallback),
         b',"active":', orjson.dumps([bool(r.get("is_active")) for r in rows]),
         b',"total":', str(table.total).encode(), b',"matched":', str(len(table.rows)).encode(), b"}",
     ))
-    return Response(body, media_type="application/json")
 
 
 @router.get("/runs/metrics", responses=UNAVAILABLE)
