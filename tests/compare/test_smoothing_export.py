@@ -289,3 +289,25 @@ def test_live_tail_continues_the_filter_without_a_jump_at_the_join(
 def test_tail_without_smoothing_is_422(live: LiveServer) -> None:
     response = live.get("/metrics/noisy", metric="train/loss", tail_after_step=10)
     assert response.status_code == 422 and "tail_after_step needs smoothing" in response.text
+
+
+def test_card_download_has_every_runs_points_of_the_window_with_a_run_id(live: LiveServer) -> None:
+    response = live.get("/export", run_id=["noisy", "big", "nope"], metric=["train/loss", "a"],
+                        from_step=HOLE - 1, to_step=HOLE + 2, format="csv")
+    assert response.status_code == 200
+    assert 'filename="runs.csv"' in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    got = [(r["run_id"], r["metric"], int(r["step"])) for r in rows]
+    # big logs `a` at even steps, series by rank (step % 3); runs without points add nothing
+    assert got == [("big", "a", HOLE + 2), ("big", "a", HOLE),
+                   *[("noisy", "train/loss", s) for s in range(HOLE - 1, HOLE + 3)]]
+    assert [r["value"] for r in rows if r["run_id"] == "noisy"][1] == "nan"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"run_id": "noisy", "format": "xls"}, {"run_id": "noisy", "from_time": 9, "to_time": 1}],
+)
+def test_card_download_bad_requests_are_422(live: LiveServer, params: dict[str, Any]) -> None:
+    response = live.get("/export", **params)
+    assert response.status_code == 422 and response.json()["detail"]

@@ -153,10 +153,12 @@ GROUP BY step"""
     return Query(sql, {"run_id": run_id, "metric": metric, "steps": list(steps)})
 
 
-def export(run_id: str, metrics: Sequence[str], window: Window) -> Query:
-    """Every raw point of a run (or of some metrics), in the table's order."""
-    clauses = ["run_id = {run_id:String}"]
-    params: dict[str, Any] = {"run_id": run_id}
+def export(run_id: str | Sequence[str], metrics: Sequence[str], window: Window) -> Query:
+    """Every raw point of a run (or of some metrics), in the table's order. Several runs (a
+    chart card's download): the same with `run_id` as the first column."""
+    several = not isinstance(run_id, str)
+    clauses = ["run_id IN {run_ids:Array(String)}" if several else "run_id = {run_id:String}"]
+    params: dict[str, Any] = {"run_ids": list(run_id)} if several else {"run_id": run_id}
     if metrics:
         clauses.append("metric IN {metrics:Array(String)}")
         params["metrics"] = list(metrics)
@@ -172,11 +174,13 @@ def export(run_id: str, metrics: Sequence[str], window: Window) -> Query:
     if window.to_time is not None:
         clauses.append(f"event_time <= {MS % 'to_time'}")
         params["to_time"] = window.to_time
+    columns = ("run_id", *EXPORT_COLUMNS) if several else EXPORT_COLUMNS
+    order = "run_id, metric" if several else "metric"
     sql = f"""
-SELECT {", ".join(EXPORT_COLUMNS)}
+SELECT {", ".join(columns)}
 FROM metric_points
 WHERE {" AND ".join(clauses)}
-ORDER BY metric, host, rank, device, step, event_time"""
+ORDER BY {order}, host, rank, device, step, event_time"""
     return Query(sql, params)
 
 
