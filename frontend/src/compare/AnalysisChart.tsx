@@ -6,7 +6,7 @@ import { formatTick } from "../core/format";
 import { alpha, type ChartData } from "./chartData";
 
 /** One uPlot for the Runs view (grouped bands or smoothed runs), made anew per data change. */
-export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLabel: string; timeAxis: boolean }) {
+export function AnalysisChart({ data, xLabel, timeAxis, height = 320, legend = true }: { data: ChartData; xLabel: string; timeAxis: boolean; height?: number; legend?: boolean }) {
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = holder.current;
@@ -15,9 +15,9 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
     const axis = { stroke: theme.axis, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid }, font: theme.font };
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
-      height: 320,
+      height,
       scales: { x: { time: timeAxis } },
-      legend: { show: true },
+      legend: { show: legend },
       cursor: { drag: { x: true, y: false } },
       axes: [
         { ...axis, label: xLabel, labelFont: theme.font },
@@ -45,12 +45,12 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
     });
     el.dataset.series = String(data.series.filter((s) => !s.band).length);
     el.dataset.bands = String(data.bands.length);
-    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height: 320 }));
+    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height }));
     observer.observe(el);
     return () => {
       observer.disconnect();
       plot.destroy();
     };
-  }, [data, xLabel, timeAxis]);
+  }, [data, xLabel, timeAxis, height, legend]);
   return <div ref={holder} className="w-full" data-testid="analysis-chart" />;
 }
