@@ -123,13 +123,13 @@ export const AnalysisCard = memo(function AnalysisCard({ card, height }: { card:
         </span>
         <CardDownload card={card} runIds={runIds} />
       </header>
-      <div className="mx-1 mb-1.5 mt-1 min-h-0" style={{ height: height + 40 }}>
+      <div className="mx-1 mb-1.5 mt-1 min-h-0" style={{ minHeight: height }}>
         {runIds.length === 0 ? (
           <p className="py-10 text-center text-xs text-muted">No run of this card is shown.</p>
         ) : held.error !== null && held.key === key ? (
           <p className="py-10 text-center text-xs text-bad">{held.error}</p>
         ) : data ? (
-          <AnalysisChart data={data} xLabel={xLabel} timeAxis={groupBy.length === 0 && xAxis.kind === "time"} height={height} legend={false} />
+          <AnalysisChart data={data} xLabel={xLabel} timeAxis={groupBy.length === 0 && xAxis.kind === "time"} height={height} legend={groupBy.length > 0} />
         ) : (
           <p className="py-10 text-center text-xs text-muted">Loading…</p>
         )}

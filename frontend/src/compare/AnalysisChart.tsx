@@ -45,6 +45,7 @@ export function AnalysisChart({ data, xLabel, timeAxis, height = 320, legend = t
     });
     el.dataset.series = String(data.series.filter((s) => !s.band).length);
     el.dataset.bands = String(data.bands.length);
+    el.dataset.lastX = String(data.x[data.x.length - 1] ?? "");
     const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height }));
     observer.observe(el);
     return () => {
