@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 
+import { drawNonFinite } from "../charts/markers";
 import { readChartTheme } from "../charts/theme";
 import { formatTick } from "../core/format";
 import { alpha, type ChartData } from "./chartData";
@@ -35,6 +36,7 @@ export function AnalysisChart({ data, xLabel, timeAxis, height = 320, legend = t
         })),
       ],
       bands: data.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
+      hooks: { draw: [(u) => drawNonFinite(u, data.markers ?? [], theme)] },
     };
     const plot = new uPlot(opts, [data.x, ...data.ys] as uPlot.AlignedData, el);
     // A band's two edges are not lines of their own: keep them out of the legend.
@@ -46,6 +48,7 @@ export function AnalysisChart({ data, xLabel, timeAxis, height = 320, legend = t
     el.dataset.series = String(data.series.filter((s) => !s.band).length);
     el.dataset.bands = String(data.bands.length);
     el.dataset.lastX = String(data.x[data.x.length - 1] ?? "");
+    el.dataset.nonFinite = String((data.markers ?? []).reduce((n, m) => n + m.idx.length, 0));
     const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height }));
     observer.observe(el);
     return () => {
