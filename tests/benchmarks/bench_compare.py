@@ -43,7 +43,7 @@ from tests.benchmarks.bench_backend import server_process  # noqa: E402
 from tests.support.clickhouse import EmbeddedClickHouse  # noqa: E402
 
 RESULTS: list[tuple[str, str, str]] = []
-PHASES = ["table", "groups", "smoothing", "export"]
+PHASES = ["table", "groups", "smoothing", "export", "profile"]
 
 
 def report(name: str, value: str, target: str = "") -> None:
@@ -129,8 +129,19 @@ def load(ch: EmbeddedClickHouse, database: str) -> None:
         SELECT 'smooth-1m', 'train/loss', number, exp(-number / 300000) + sin(number * 7.1) / 5
         FROM numbers(1000000)""")
     db.command("INSERT INTO runs (run_id, project, status) VALUES ('smooth-1m', 'smooth', 'finished')")
+    settle_merges(db)
     db.close()
     print(f"loaded in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def settle_merges(db: Any) -> None:
+    """Merge the loaded parts now: ClickHouse's CPU is read per process, and background merges
+    right after a load would be counted against the first requests."""
+    for table in ("metric_points", "runs", "run_stats", "metric_rollup_1m"):
+        db.command(f"OPTIMIZE TABLE {table} FINAL")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and int(db.command("SELECT count() FROM system.merges")):
+        time.sleep(0.5)
 
 
 def touch_run(db: Any, run_id: str) -> Any:
@@ -299,6 +310,62 @@ def bench_smoothing(url: str) -> None:
                f"{naive_ms:.0f} ms wall, {size / 1e6:.0f} MB; CPU ms: {cpu}", "")
 
 
+def bench_profile(ch: EmbeddedClickHouse, database: str) -> None:
+    """Where a request's time goes, stage by stage, in this process (no HTTP, no cache): the
+    SQL (ClickHouse's CPU), decoding, Python, JSON — and /groups' SQL before and after."""
+    from runwatch.server.api.routes.runs_table import _json
+    from runwatch.server.compare import grouping
+    from runwatch.server.compare import queries as cq
+    from runwatch.server.compare import table as tbl
+    from runwatch.server.compare.cache import ConfigCache
+    from runwatch.server.query import queries
+    from runwatch.server.query.clients import ClientPool
+    from runwatch.server.query.metric_queries import Window
+    from runwatch.server.settings import ClickHouseSettings
+
+    pool = ClientPool(ClickHouseSettings(ch_host=ch.host, ch_port=ch.port, ch_database=database))
+    saved = PROCESSES[:]
+    PROCESSES[:] = [p for p in saved if p[0] == "clickhouse"]
+    try:
+        runs_q = queries.runs_page(queries.RunsFilter(), tbl.ALL_RUNS, 0, 300_000)
+        stages = [
+            ("runs query (join of runs FINAL and run_stats), rows decoded", lambda: pool.query(*runs_q).result_rows),
+            ("the same, decoded column by column", lambda: pool.get().query(runs_q.sql, parameters=runs_q.params, column_oriented=True).result_columns),
+            ("summary val/loss:min from the rollup", lambda: pool.query(*cq.summaries(["val/loss"], ["min"])).result_rows),
+            ("data_version probe (what a kept table costs)", lambda: pool.query(*cq.data_version()).result_rows),
+        ]
+        for name, fn in stages:
+            ms, cpu = cpu_ms(fn, 5)
+            report(f"profile, runs table: {name}", f"{ms:.0f} ms; CPU ms: {cpu}")
+        wanted = tbl.parse_summaries(["val/loss:min"])
+        configs = ConfigCache()
+        build = lambda flat=None: tbl.build_table(pool, 300_000, sort=["-config.optimizer.lr"],  # noqa: E731
+                                                  wanted=wanted, flatten_config=flat)
+        ms, cpu = cpu_ms(build, 5)
+        report("profile, runs table: whole build, configs flattened each time", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: build(configs), 5)
+        report("profile, runs table: whole build, flattened configs kept", f"{ms:.0f} ms; CPU ms: {cpu}")
+        table = build(configs)
+        ms, cpu = cpu_ms(lambda: _json(table, table.columns, table.rows), 5)
+        report("profile, runs table: JSON of 10,000 rows x 21 columns", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: _json(table, table.columns, table.rows[:100]), 5)
+        report("profile, runs table: JSON of the first 100 rows", f"{ms:.1f} ms; CPU ms: {cpu}")
+        runs = [f"g-{i}" for i in range(20)]
+        numbers = [i % 4 + 1 for i in range(20)]
+        new = cq.grouped("train/loss", runs, numbers, Window())
+        old = new.sql.replace("transform(run_id,", "transform(toString(run_id),").replace(
+            "SETTINGS max_threads = 1", "ORDER BY g, step")
+        ms, cpu = cpu_ms(lambda: pool.query_np(old, new.params), 5)
+        report("profile, /groups SQL before (toString(run_id), ORDER BY g, step, both threads)", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: pool.query_np(*new), 5)
+        report("profile, /groups SQL now (LowCardinality run_id, unordered, one thread)", f"{ms:.0f} ms; CPU ms: {cpu}")
+        groups = [grouping.Group({"config.model.depth": d}, [r for r, n in zip(runs, numbers, strict=True) if n == d + 1]) for d in range(4)]
+        ms, cpu = cpu_ms(lambda: grouping.read_groups(pool, "train/loss", groups, Window(), 1000), 5)
+        report("profile, /groups: SQL + decode + sort per group + LTTB + JSON", f"{ms:.0f} ms; CPU ms: {cpu}")
+    finally:
+        PROCESSES[:] = saved
+
+
 def load_export(ch: EmbeddedClickHouse, database: str, rows: int) -> None:
     db = ch.client(database=database)
     began = time.perf_counter()
@@ -364,6 +431,8 @@ def main() -> int:
                     bench_smoothing(url)
                 if "export" in only:
                     bench_export(url, process, args.export_rows)
+                if "profile" in only:
+                    bench_profile(ch, "bench_compare")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\n| measurement | result | target |\n| --- | --- | --- |")
