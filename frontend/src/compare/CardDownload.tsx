@@ -10,10 +10,11 @@ export function CardDownload({ card, runIds }: { card: CardSpec; runIds?: readon
   const range = useApp((s) => s.xRange);
   const xMode = useApp((s) => xModeOf(card.id, s.xMode));
   const pageMode = useApp((s) => s.xMode);
+  const kiosk = useApp((s) => s.kiosk);
   const ids = runIds ?? (shown ? shown.split(",") : []);
   // A zoom drawn in the page's x unit; a system card on a step page has no step window.
   const window = xMode === pageMode ? range : null;
-  if (ids.length === 0) return null;
+  if (ids.length === 0 || kiosk) return null; // nobody downloads from a wall
   const link = "block rounded-md px-2 py-1 text-xs hover:bg-subtle";
   return (
     <details className="relative" data-testid="card-download">
