@@ -2,6 +2,9 @@ import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp } from "../app/services";
+import { AnalysisCard } from "../compare/AnalysisCard";
+import { cardAnalysisOn } from "../compare/cardAnalysis";
+import { useCompare } from "../compare/store";
 import { cardIndexOf, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
@@ -28,6 +31,7 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
     useShallow((s) => ({ cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter), kiosk: s.kiosk })),
   );
   const sections = useMemo(() => group(cards), [cards]);
+  const analysis = useCompare(cardAnalysisOn);
   const [folded, setFolded] = useState<Record<string, boolean>>({ "agent internals": true });
   const height = kiosk ? 250 : 190;
 
@@ -73,9 +77,9 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
             )}
             {!isFolded && (
               <div className={`grid gap-3 ${gridCols}`}>
-                {list.map((card) => (
-                  <MetricCard key={card.id} card={card} height={height} />
-                ))}
+                {list.map((card) =>
+                  analysis ? <AnalysisCard key={card.id} card={card} height={height} /> : <MetricCard key={card.id} card={card} height={height} />,
+                )}
               </div>
             )}
           </section>
