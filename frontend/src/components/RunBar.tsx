@@ -8,6 +8,7 @@ import { colorOf } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
 import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
+import { RunColorMenu, type ColorMenuTarget } from "./RunColorMenu";
 import { SearchInput } from "./SearchInput";
 
 function matches(run: RunInfo, needle: string): boolean {
@@ -31,7 +32,10 @@ export function RunBar() {
     })),
   );
   const [expanded, setExpanded] = useState(false);
+  const [colorMenu, setColorMenu] = useState<ColorMenuTarget | null>(null);
   const onToggle = useCallback((runId: string) => toggleRunSelected(store, runId), [store]);
+  const onPickColor = useCallback((runId: string, at: { x: number; y: number }) => setColorMenu({ runId, ...at }), []);
+  const closeColorMenu = useCallback(() => setColorMenu(null), []);
   const needle = search.trim().toLowerCase();
   const shown = useMemo(
     () =>
@@ -128,6 +132,7 @@ export function RunBar() {
                   color={colorOf({ runColors: colors }, run.run_id)}
                   selected={isRunSelected(selection, run.run_id)}
                   onToggle={onToggle}
+                  onPickColor={onPickColor}
                 />
               ))}
             </div>
@@ -153,6 +158,7 @@ export function RunBar() {
           </button>
         )}
       </div>
+      {colorMenu && <RunColorMenu target={colorMenu} onClose={closeColorMenu} />}
     </div>
   );
 }
