@@ -6,14 +6,20 @@ import { cardIndexOf, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
-import { remPx } from "./useBoxSize";
+import { cardLayout } from "../core/cardLayout";
+import { remPx, useBoxSize } from "./useBoxSize";
 
 /** Card chrome above and below the plot on the wall (title, two legend rows, margins), in rem. */
 const KIOSK_CHROME_REM = 7.2;
 
-function group(cards: readonly CardSpec[]): { section: string; cards: CardSpec[] }[] {
+const PINNED = "pinned";
+
+function group(cards: readonly CardSpec[], pinned: readonly string[]): { section: string; cards: CardSpec[] }[] {
   const sections: { section: string; cards: CardSpec[] }[] = [];
+  const first = cards.filter((card) => pinned.includes(card.id));
+  if (first.length > 0) sections.push({ section: PINNED, cards: first });
   for (const card of cards) {
+    if (pinned.includes(card.id)) continue;
     const section = card.id.startsWith("agent.") ? "agent internals" : card.section;
     const last = sections[sections.length - 1];
     if (last && last.section === section) last.cards.push(card);
@@ -22,14 +28,14 @@ function group(cards: readonly CardSpec[]): { section: string; cards: CardSpec[]
   return sections;
 }
 
-/** The cards of one tab, in sections by name prefix; agent internals come last, folded. */
+/** The cards of one tab, in sections by name prefix; pinned cards first, agent internals last, folded. */
 export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }) {
-  const { cards, kiosk } = useApp(
-    useShallow((s) => ({ cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter), kiosk: s.kiosk })),
+  const { cards, kiosk, pinned } = useApp(
+    useShallow((s) => ({ cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter), kiosk: s.kiosk, pinned: s.pinnedCards })),
   );
-  const sections = useMemo(() => group(cards), [cards]);
+  const sections = useMemo(() => group(cards, pinned), [cards, pinned]);
   const [folded, setFolded] = useState<Record<string, boolean>>({ "agent internals": true });
-  const height = kiosk ? 250 : 190;
+  const [gridRef, box] = useBoxSize();
 
   if (cards.length === 0) {
     return emptyText ? <p className="px-1 py-10 text-center text-sm text-muted" data-testid="grid-empty">{emptyText}</p> : null;
@@ -44,6 +50,7 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
         minHeightRem={15}
         testId="kiosk-grid"
         itemKey={(card) => card.id}
+        pinned={(card) => pinned.includes(card.id)}
         render={(card, size) => (
           <MetricCard card={card} boxHeight={size.height} height={Math.max(60, Math.floor(size.height - KIOSK_CHROME_REM * remPx()))} />
         )}
@@ -51,9 +58,9 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
       </div>
     );
   }
-  const gridCols = kiosk ? "grid-cols-[repeat(auto-fill,minmax(min(100%,34rem),1fr))]" : "grid-cols-[repeat(auto-fill,minmax(min(100%,24rem),1fr))]";
+  const layout = cardLayout(box.width, window.innerHeight, remPx());
   return (
-    <div className="flex flex-col gap-5" data-testid="card-grid" data-tab={tab}>
+    <div ref={gridRef} className="flex flex-col gap-5" data-testid="card-grid" data-tab={tab} data-cols={layout.cols}>
       {sections.map(({ section, cards: list }, i) => {
         const isFolded = folded[section] === true;
         const showHeading = sections.length > 1 && section !== "";
@@ -72,10 +79,8 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
               </button>
             )}
             {!isFolded && (
-              <div className={`grid gap-3 ${gridCols}`}>
-                {list.map((card) => (
-                  <MetricCard key={card.id} card={card} height={height} />
-                ))}
+              <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(${layout.cols}, minmax(0, 1fr))` }}>
+                {box.width > 0 && list.map((card) => <MetricCard key={card.id} card={card} height={layout.plotHeight} />)}
               </div>
             )}
           </section>
