@@ -15,6 +15,7 @@ import { drawNonFinite, type MarkerSet } from "./markers";
 import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
 import { Tooltip } from "./tooltip";
+import { kioskLegendCapacity, LEGEND_LABEL_CHARS, legendSplit, moreEntry } from "./legend";
 
 /**
  * One card's chart, outside React. The uPlot instance is created when the card scrolls into
@@ -41,8 +42,6 @@ function robustYRange(u: uPlot, dataMin: number | null, dataMax: number | null):
   robustMemo.set(u.data, result);
   return result;
 }
-/** Legend names are cut from the middle to this many characters (the full name on hover). */
-const LEGEND_LABEL_CHARS = 24;
 
 /** On a log axis only powers of ten get a grid line (the minor ones make a barcode). */
 function powerOfTenOrNull(v: number): number | null {
@@ -139,6 +138,7 @@ export class ChartController {
   private runsAttr = "";
   /** The chips' lines (id, and whether it had a value) as last built. */
   private latestShape: { id: string; empty: boolean }[] = [];
+  private latestCapacity = Infinity;
 
   constructor(
     readonly cardId: string,
@@ -571,18 +571,24 @@ export class ChartController {
   private writeLatest(lines: readonly LineSpec[], card: CardSpec): void {
     const data = this.data;
     if (!data) return;
+    // The wall's legend cannot scroll: past its two rows, "+N more" (charts/legend.ts).
+    // (the row is the plot less the card padding; theme.scale is the root font size / 20 px)
+    const capacity = this.store.getState().kiosk ? kioskLegendCapacity(this.plotWidth - 20, 20 * (this.theme?.scale ?? 1)) : Infinity;
     // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
-    let same = this.latestShape.length === lines.length;
+    let same = this.latestShape.length === lines.length && capacity === this.latestCapacity;
     for (let i = 0; same && i < lines.length; i++) {
       const slot = this.latestShape[i] as { id: string; empty: boolean };
       same = slot.id === (lines[i] as LineSpec).id && slot.empty === (data.lastValue[i] === null);
     }
     if (!same) {
       this.latestShape = lines.map((l, i) => ({ id: l.id, empty: data.lastValue[i] === null }));
+      this.latestCapacity = capacity;
       this.latestValues = [];
       const frag = document.createDocumentFragment();
-      lines.forEach((line, i) => {
-        if (data.lastValue[i] === null) return;
+      const withValue = lines.map((_, i) => i).filter((i) => data.lastValue[i] !== null);
+      const { shown, more } = legendSplit(withValue.length, capacity);
+      withValue.slice(0, shown).forEach((i) => {
+        const line = lines[i] as LineSpec;
         const chip = document.createElement("span");
         chip.className = "rw-latest";
         chip.title = line.label;
@@ -601,8 +607,13 @@ export class ChartController {
         frag.appendChild(chip);
         this.latestValues.push({ value, textNode, line: i, text: "", finite: null });
       });
+      if (more > 0) {
+        const entries = () => withValue.map((i) => ({ label: (lines[i] as LineSpec).label, color: (lines[i] as LineSpec).color, value: this.data?.lastValue[i] ?? NaN }));
+        frag.appendChild(moreEntry(more, entries, card.unitKind, card.unit));
+      }
       this.el.latest.replaceChildren(frag);
-      this.el.latest.dataset.count = String(this.latestValues.length);
+      this.el.latest.dataset.count = String(withValue.length);
+      this.el.latest.dataset.shown = String(shown);
     }
     for (const slot of this.latestValues) {
       const v = data.lastValue[slot.line] as number;
