@@ -14,6 +14,7 @@ import { alertMarks, drawAlertMarks, type AlertMark } from "./alertMarkers";
 import { drawNonFinite, type MarkerSet } from "./markers";
 import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
+import { timeIncrement } from "./timeAxis";
 import { Tooltip } from "./tooltip";
 import { kioskLegendCapacity, LEGEND_LABEL_CHARS, legendSplit, moreEntry } from "./legend";
 
@@ -343,11 +344,18 @@ export class ChartController {
           grid: { stroke: theme.grid, width: 1 },
           ticks: { stroke: theme.grid, width: 1, size: 4 },
           size: kiosk ? 34 * k : 26,
-          space: this.xMode === "time" ? (kiosk ? 110 * k : 72) : kiosk ? 80 * k : 50,
+          // wall time: the step is chosen for the card's width and its labels (timeAxis.ts)
+          space: this.xMode === "time" ? 1 : kiosk ? 80 * k : 50,
+          ...(this.xMode === "time"
+            ? { incrs: (_u: uPlot, _i: number, min: number, max: number, dim: number) => [timeIncrement(max - min, dim, kiosk ? 8.6 * k : 6.4, kiosk ? 24 * k : 14)] }
+            : {}),
           values:
             this.xMode === "step"
               ? (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatStep(v, true)))
-              : (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => formatTimeTicks(splits, incr),
+              : (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => {
+                  this.setAttr("xTicks", String(splits.length));
+                  return formatTimeTicks(splits, incr);
+                },
         },
         {
           stroke: theme.axis,
