@@ -10,6 +10,7 @@ import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
 import { RunColorMenu, type ColorMenuTarget } from "./RunColorMenu";
 import { SearchInput } from "./SearchInput";
+import { useOverflows } from "./useOverflows";
 
 function matches(run: RunInfo, needle: string): boolean {
   if (needle === "") return true;
@@ -17,7 +18,7 @@ function matches(run: RunInfo, needle: string): boolean {
   return needle.split(/\s+/).every((word) => hay.includes(word));
 }
 
-/** Run badges: search, All / None, grouping by project; collapses to two rows at 100 runs. */
+/** Run badges: search, All / None, grouping by project; folded to two rows (with "All N") whenever they need more. */
 export function RunBar() {
   const { store } = useServices();
   const { runs, runOrder, colors, selection, search, grouped, kiosk } = useApp(
@@ -32,6 +33,7 @@ export function RunBar() {
     })),
   );
   const [expanded, setExpanded] = useState(false);
+  const [badgesRef, overflows] = useOverflows();
   const [colorMenu, setColorMenu] = useState<ColorMenuTarget | null>(null);
   const onToggle = useCallback((runId: string) => toggleRunSelected(store, runId), [store]);
   const onPickColor = useCallback((runId: string, at: { x: number; y: number }) => setColorMenu({ runId, ...at }), []);
@@ -74,7 +76,7 @@ export function RunBar() {
   const matchedIds = shown.map((run) => run.run_id);
   return (
     <div className="flex-none border-b border-line bg-bg px-4 py-2" data-testid="run-bar">
-      <div className="flex items-start gap-3">
+      <div className="flex flex-wrap items-start gap-x-3 gap-y-1.5">
         <div className="flex flex-none items-center gap-1.5 pt-px">
           <SearchInput
             label="Search runs"
@@ -115,8 +117,10 @@ export function RunBar() {
           </span>
         </div>
         <div
-          className={`flex min-w-0 flex-1 flex-wrap items-center gap-1.5 ${expanded ? "max-h-[40vh] overflow-y-auto" : "max-h-[3.6rem] overflow-hidden"}`}
+          ref={badgesRef}
+          className={`flex min-w-[12rem] flex-1 flex-wrap items-center gap-1.5 ${expanded ? "max-h-[40vh] overflow-y-auto" : "max-h-[3.6rem] overflow-hidden"}`}
           aria-label="Runs"
+          data-testid="run-badges"
         >
           {groups.map((group) => (
             <div key={group.project || "-"} className="contents">
@@ -146,12 +150,13 @@ export function RunBar() {
             </span>
           )}
         </div>
-        {shown.length > 12 && (
+        {(overflows || expanded) && (
           <button
             type="button"
             aria-expanded={expanded}
             onClick={() => setExpanded(!expanded)}
             className="flex h-7 flex-none items-center gap-1 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"
+            data-testid="runs-expand"
           >
             {expanded ? "Less" : `All ${shown.length}`}
             <ChevronIcon size={14} className={expanded ? "rotate-180" : ""} />
