@@ -6,6 +6,9 @@ import { cardIndexOf, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
+import { StatCard } from "./StatCard";
+import { internalOnly, TabNotices } from "./TabNotices";
+import { constantCardKey } from "../store/constantCards";
 import { cardLayout } from "../core/cardLayout";
 import { remPx, useBoxSize } from "./useBoxSize";
 
@@ -34,6 +37,8 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
     useShallow((s) => ({ cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter), kiosk: s.kiosk, pinned: s.pinnedCards })),
   );
   const sections = useMemo(() => group(cards, pinned), [cards, pinned]);
+  const constantKey = useApp((s) => constantCardKey(s, cards));
+  const constant = useMemo(() => new Set(constantKey.split("\n")), [constantKey]);
   const [folded, setFolded] = useState<Record<string, boolean>>({ "agent internals": true });
   const [gridRef, box] = useBoxSize();
 
@@ -43,27 +48,40 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
   if (kiosk) {
     const wall = cards.filter((card) => !card.id.startsWith("agent."));
     return (
-      <div className="h-full min-h-0" data-testid="card-grid" data-tab={tab}>
-      <KioskGrid
-        items={wall.length > 0 ? wall : cards}
-        minWidthRem={22}
-        minHeightRem={15}
-        testId="kiosk-grid"
-        itemKey={(card) => card.id}
-        pinned={(card) => pinned.includes(card.id)}
-        render={(card, size) => (
-          <MetricCard card={card} boxHeight={size.height} height={Math.max(60, Math.floor(size.height - KIOSK_CHROME_REM * remPx()))} />
+      <div className="flex h-full min-h-0 flex-col" data-testid="card-grid" data-tab={tab}>
+        <TabNotices cards={cards} />
+        {wall.length > 0 && (
+          <div className="min-h-0 flex-1">
+            <KioskGrid
+              items={wall}
+              minWidthRem={22}
+              minHeightRem={15}
+              testId="kiosk-grid"
+              itemKey={(card) => card.id}
+              pinned={(card) => pinned.includes(card.id)}
+              render={(card, size) =>
+                constant.has(card.id) ? (
+                  <StatCard card={card} height={size.height} />
+                ) : (
+                  <MetricCard card={card} boxHeight={size.height} height={Math.max(60, Math.floor(size.height - KIOSK_CHROME_REM * remPx()))} />
+                )
+              }
+            />
+          </div>
         )}
-      />
       </div>
     );
   }
   const layout = cardLayout(box.width, window.innerHeight, remPx());
   return (
     <div ref={gridRef} className="flex flex-col gap-5" data-testid="card-grid" data-tab={tab} data-cols={layout.cols}>
+      <TabNotices cards={cards} />
       {sections.map(({ section, cards: list }, i) => {
         const isFolded = folded[section] === true;
-        const showHeading = sections.length > 1 && section !== "";
+        // a folded section always has its heading: the only way to unfold it
+        const showHeading = (sections.length > 1 || internalOnly(list)) && section !== "";
+        const stats = list.filter((card) => constant.has(card.id));
+        const charts = stats.length === 0 ? list : list.filter((card) => !constant.has(card.id));
         return (
           <section key={`${section}-${i}`} aria-label={section || "metrics"}>
             {showHeading && (
@@ -78,9 +96,14 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
                 <span className="font-normal normal-case tracking-normal">{list.length}</span>
               </button>
             )}
-            {!isFolded && (
+            {!isFolded && stats.length > 0 && (
+              <div className="mb-3 flex flex-wrap gap-3" data-testid="stat-cards">
+                {stats.map((card) => <StatCard key={card.id} card={card} />)}
+              </div>
+            )}
+            {!isFolded && charts.length > 0 && (
               <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(${layout.cols}, minmax(0, 1fr))` }}>
-                {box.width > 0 && list.map((card) => <MetricCard key={card.id} card={card} height={layout.plotHeight} />)}
+                {box.width > 0 && charts.map((card) => <MetricCard key={card.id} card={card} height={layout.plotHeight} />)}
               </div>
             )}
           </section>
