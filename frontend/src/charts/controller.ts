@@ -138,7 +138,7 @@ export class ChartController {
   private linesKeyOf: readonly LineSpec[] = [];
   private runsAttr = "";
   /** The chips' lines (id, and whether it had a value) as last built. */
-  private latestShape: { id: string; empty: boolean }[] = [];
+  private latestShape: { id: string; color: string; empty: boolean }[] = [];
   private latestCapacity = Infinity;
 
   constructor(
@@ -585,11 +585,12 @@ export class ChartController {
     // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
     let same = this.latestShape.length === lines.length && capacity === this.latestCapacity;
     for (let i = 0; same && i < lines.length; i++) {
-      const slot = this.latestShape[i] as { id: string; empty: boolean };
-      same = slot.id === (lines[i] as LineSpec).id && slot.empty === (data.lastValue[i] === null);
+      const slot = this.latestShape[i] as { id: string; color: string; empty: boolean };
+      const line = lines[i] as LineSpec;
+      same = slot.id === line.id && slot.color === line.color && slot.empty === (data.lastValue[i] === null);
     }
     if (!same) {
-      this.latestShape = lines.map((l, i) => ({ id: l.id, empty: data.lastValue[i] === null }));
+      this.latestShape = lines.map((l, i) => ({ id: l.id, color: l.color, empty: data.lastValue[i] === null }));
       this.latestCapacity = capacity;
       this.latestValues = [];
       const frag = document.createDocumentFragment();
