@@ -16,7 +16,7 @@ import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
 import { timeIncrement } from "./timeAxis";
 import { Tooltip } from "./tooltip";
-import { kioskLegendCapacity, LEGEND_LABEL_CHARS, legendSplit, moreEntry } from "./legend";
+import { kioskLabelChars, kioskLegendCapacity, LEGEND_LABEL_CHARS, legendSplit, moreEntry } from "./legend";
 
 /**
  * One card's chart, outside React. The uPlot instance is created when the card scrolls into
@@ -581,7 +581,10 @@ export class ChartController {
     if (!data) return;
     // The wall's legend cannot scroll: past its two rows, "+N more" (charts/legend.ts).
     // (the row is the plot less the card padding; theme.scale is the root font size / 20 px)
-    const capacity = this.store.getState().kiosk ? kioskLegendCapacity(this.plotWidth - 20, 20 * (this.theme?.scale ?? 1)) : Infinity;
+    const kiosk = this.store.getState().kiosk;
+    const rem = 20 * (this.theme?.scale ?? 1);
+    const capacity = kiosk ? kioskLegendCapacity(this.plotWidth - 20, rem) : Infinity;
+    const labelChars = kiosk ? kioskLabelChars(this.plotWidth - 20, rem) : LEGEND_LABEL_CHARS;
     // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
     let same = this.latestShape.length === lines.length && capacity === this.latestCapacity;
     for (let i = 0; same && i < lines.length; i++) {
@@ -607,7 +610,7 @@ export class ChartController {
         dot.style.background = line.color;
         const label = document.createElement("span");
         label.className = "rw-latest-label";
-        label.textContent = middleEllipsis(line.label, LEGEND_LABEL_CHARS);
+        label.textContent = middleEllipsis(line.label, labelChars);
         const value = document.createElement("span");
         // The value's text node is rewritten in place (cheaper than replacing it via textContent).
         const textNode = document.createTextNode("");

@@ -20,6 +20,18 @@ export function kioskLegendCapacity(widthPx: number, remPx: number): number {
   return cols * KIOSK_ROWS;
 }
 
+/**
+ * Characters of a name that fit beside its value in a wall legend `widthPx` wide: names are cut
+ * from the middle to this (CSS would cut the end, where run names differ).
+ */
+export function kioskLabelChars(widthPx: number, remPx: number): number {
+  const cols = kioskLegendCapacity(widthPx, remPx) / KIOSK_ROWS;
+  const column = (widthPx - (cols - 1) * KIOSK_GAP_REM * remPx) / cols;
+  // the swatch, gaps and a value of up to 8 characters at 1.2rem take 6rem; a 0.8rem name
+  // character about 0.45rem
+  return Math.max(8, Math.floor((column - 6 * remPx) / (0.45 * remPx)));
+}
+
 /** How many of `count` entries to show in `capacity` slots (one slot goes to "+N more"). */
 export function legendSplit(count: number, capacity: number): { shown: number; more: number } {
   if (count <= capacity) return { shown: count, more: 0 };

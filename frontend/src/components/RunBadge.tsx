@@ -3,7 +3,7 @@ import { memo } from "react";
 import { useApp } from "../app/services";
 import { firingCountForRun } from "../store/alertsSlice";
 
-import { formatAgo, formatStep } from "../core/format";
+import { formatAgo, formatStep, middleEllipsis } from "../core/format";
 import { shownStatus, STATUS_LOOK, type ShownStatus } from "../core/freshness";
 import type { RunInfo } from "../core/types";
 import { runLabel } from "../store/runsSlice";
@@ -128,7 +128,8 @@ export const RunBadge = memo(function RunBadge(props: {
         style={selected ? { background: color } : { boxShadow: `inset 0 0 0 1.5px ${color}` }}
         aria-hidden="true"
       />
-      <span className="truncate font-medium">{label}</span>
+      {/* cut from the middle: run names differ at the end (seeds, dates); the full one on hover */}
+      <span className="truncate font-medium">{middleEllipsis(label, large ? 20 : 30)}</span>
       <StatusChips run={run} large={large} />
       {shown === "running" ? (
         <span
