@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 
 import { useApp, useServices } from "../app/services";
 import { colorForRun, PALETTE } from "../core/colors";
+import { middleEllipsis } from "../core/format";
 import { setRunColor } from "../store/actions";
 import { colorOf, runLabel } from "../store/runsSlice";
 
@@ -58,7 +59,7 @@ export function RunColorMenu({ target, onClose }: { target: ColorMenuTarget; onC
       style={{ left, top }}
     >
       <div className="mb-2 truncate text-xs font-semibold" title={name}>
-        Colour of {name}
+        Colour of {middleEllipsis(name, 26)}
       </div>
       <div role="radiogroup" aria-label="Palette" className="grid grid-cols-8 gap-1.5">
         {PALETTE.map((color) => (
