@@ -285,3 +285,28 @@ def test_the_run_bar_folds_at_a_narrow_width_and_unfolds(
         assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
     finally:
         context.close()
+
+
+def test_the_wall_run_bar_keeps_two_rows_and_counts_the_rest(
+    browser: Browser, backend: BackendProcess, legend_runs: list[Run], screenshots: Path,
+) -> None:
+    context = _context(browser, 1280, 720)
+    try:
+        page = context.new_page()
+        ids = ",".join(r.run_id for r in legend_runs)
+        open_dashboard(page, backend.url, f"?kiosk=1&tab=training&runs={ids}&rotate=0")
+        wait_card(page, "train/loss", "d.series === '12'")
+        hidden = page.locator("[data-testid=runs-hidden]")
+        hidden.wait_for(timeout=10_000)
+        rows: dict[str, int] = page.evaluate("""() => {
+            const bar = document.querySelector('[data-testid=run-badges]').getBoundingClientRect();
+            const badges = [...document.querySelectorAll('[data-testid=run-badge]')].map((b) => b.getBoundingClientRect());
+            const visible = badges.filter((b) => b.top < bar.bottom - 1);
+            return { rows: new Set(visible.map((b) => Math.round(b.top))).size, visible: visible.length,
+                     cut: visible.filter((b) => b.bottom > bar.bottom + 1).length, total: badges.length };
+        }""")
+        assert rows["rows"] == 2 and rows["cut"] == 0, rows
+        assert hidden.inner_text() == f"+{rows['total'] - rows['visible']} more runs"
+        page.screenshot(path=str(screenshots / "views-kiosk-run-bar-folded.png"))
+    finally:
+        context.close()

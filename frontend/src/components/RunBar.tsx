@@ -33,7 +33,7 @@ export function RunBar() {
     })),
   );
   const [expanded, setExpanded] = useState(false);
-  const [badgesRef, overflows] = useOverflows();
+  const [badgesRef, hiddenBadges] = useOverflows();
   const [colorMenu, setColorMenu] = useState<ColorMenuTarget | null>(null);
   const onToggle = useCallback((runId: string) => toggleRunSelected(store, runId), [store]);
   const onPickColor = useCallback((runId: string, at: { x: number; y: number }) => setColorMenu({ runId, ...at }), []);
@@ -65,10 +65,18 @@ export function RunBar() {
 
   if (kiosk) {
     return (
-      <div className="flex flex-none flex-wrap gap-2 border-b border-line px-6 py-3" data-testid="run-bar">
-        {shown.map((run) => (
-          <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
-        ))}
+      <div className="flex flex-none items-start gap-3 border-b border-line px-6 py-3" data-testid="run-bar">
+        {/* two rows at most: the cards get the screen; the rest are counted, and on Progress */}
+        <div ref={badgesRef} className="flex max-h-[5.3rem] min-w-0 flex-1 flex-wrap gap-2 overflow-hidden" data-testid="run-badges">
+          {shown.map((run) => (
+            <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
+          ))}
+        </div>
+        {hiddenBadges > 0 && (
+          <span className="flex-none self-end pb-2 text-base font-semibold text-muted" data-testid="runs-hidden">
+            +{hiddenBadges} more runs
+          </span>
+        )}
       </div>
     );
   }
@@ -150,7 +158,7 @@ export function RunBar() {
             </span>
           )}
         </div>
-        {(overflows || expanded) && (
+        {(hiddenBadges > 0 || expanded) && (
           <button
             type="button"
             aria-expanded={expanded}

@@ -1,11 +1,24 @@
 import { useCallback, useState } from "react";
 
-/** Whether an element's content is taller than the element (kept current as either resizes). */
-export function useOverflows(): [(el: HTMLElement | null) => void, boolean] {
-  const [overflows, setOverflows] = useState(false);
+/**
+ * How many of an element's children lie below its bottom edge (0: all visible; a folded list
+ * shows "+N"), kept current as the element or its content changes.
+ */
+export function useOverflows(): [(el: HTMLElement | null) => void, number] {
+  const [hidden, setHidden] = useState(0);
   const ref = useCallback((el: HTMLElement | null) => {
     if (!el) return;
-    const update = () => setOverflows(el.scrollHeight > el.clientHeight + 1);
+    const update = () => {
+      let count = 0;
+      if (el.scrollHeight > el.clientHeight + 1) {
+        const bottom = el.getBoundingClientRect().bottom;
+        for (const child of el.querySelectorAll<HTMLElement>("[data-testid=run-badge]")) {
+          if (child.getBoundingClientRect().top >= bottom - 1) count++;
+        }
+        count = Math.max(1, count);
+      }
+      setHidden(count);
+    };
     update();
     const observer = new ResizeObserver(update);
     observer.observe(el);
@@ -17,5 +30,5 @@ export function useOverflows(): [(el: HTMLElement | null) => void, boolean] {
       mutations.disconnect();
     };
   }, []);
-  return [ref, overflows];
+  return [ref, hidden];
 }
