@@ -364,6 +364,8 @@ export class ChartController {
             ? { stroke: theme.grid, width: 1, filter: (_u: uPlot, splits: number[]) => splits.map(powerOfTenOrNull) }
             : { stroke: theme.grid, width: 1 },
           ticks: { show: false },
+          // the wall's labels grow with the screen: so does the room between them (uPlot's 30 px packed them)
+          ...(kiosk ? { space: 32 * k } : {}),
           // A log scale leaves some splits null (ticks it does not label).
           values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatTick(v, card.unitKind))),
           ...(card.unitKind === "bytes" || card.unitKind === "bytes_per_s" ? { incrs: BYTE_INCREMENTS } : {}),
