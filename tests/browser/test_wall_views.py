@@ -265,6 +265,11 @@ def test_edge_states_internal_counters_only_no_gpu_on_a_host_and_a_constant_seri
     wait_card(page, "train/loss", "d.series === '1'")
     page.screenshot(path=str(screenshots / "views-stat-card.png"))
 
+    page.get_by_placeholder("Filter panels").fill("no-such-card")
+    empty = page.locator("[data-testid=grid-empty][data-reason=filter]")
+    empty.wait_for(timeout=5_000)
+    assert "matches “no-such-card”" in empty.inner_text()
+
 
 def test_the_run_bar_folds_at_a_narrow_width_and_unfolds(
     browser: Browser, backend: BackendProcess, legend_runs: list[Run], screenshots: Path,

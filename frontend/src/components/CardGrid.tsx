@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp } from "../app/services";
-import { cardIndexOf, visibleCards, type CardSpec } from "../store/selectors";
+import { cardIndexOf, hasSelectedRun, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
@@ -33,8 +33,15 @@ function group(cards: readonly CardSpec[], pinned: readonly string[]): { section
 
 /** The cards of one tab, in sections by name prefix; pinned cards first, agent internals last, folded. */
 export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }) {
-  const { cards, kiosk, pinned } = useApp(
-    useShallow((s) => ({ cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter), kiosk: s.kiosk, pinned: s.pinnedCards })),
+  const { cards, kiosk, pinned, filter, unfiltered } = useApp(
+    useShallow((s) => ({
+      cards: visibleCards(cardIndexOf(s), tab, s.selection, s.panelFilter),
+      kiosk: s.kiosk,
+      pinned: s.pinnedCards,
+      filter: s.panelFilter.trim(),
+      // a number, not a second visibleCards() call (its one-slot memo would alternate)
+      unfiltered: s.panelFilter.trim() === "" ? 0 : (cardIndexOf(s).byTab.get(tab) ?? []).filter((c) => hasSelectedRun(c, s.selection)).length,
+    })),
   );
   const sections = useMemo(() => group(cards, pinned), [cards, pinned]);
   const constantKey = useApp((s) => constantCardKey(s, cards));
@@ -42,6 +49,13 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
   const [folded, setFolded] = useState<Record<string, boolean>>({ "agent internals": true });
   const [gridRef, box] = useBoxSize();
 
+  if (cards.length === 0 && unfiltered > 0) {
+    return (
+      <p className="px-1 py-10 text-center text-sm text-muted" data-testid="grid-empty" data-reason="filter">
+        No card of this tab matches “{filter}” ({unfiltered} without the filter).
+      </p>
+    );
+  }
   if (cards.length === 0) {
     return emptyText ? <p className="px-1 py-10 text-center text-sm text-muted" data-testid="grid-empty">{emptyText}</p> : null;
   }
