@@ -12,16 +12,23 @@ the second is short and ends `finished` after ~45 s; with three or more the last
 learning rate is too high: its loss passes 1e6 and turns NaN ~35 s in and the run ends
 `failed`. The first keeps training (live) for `steps`. A run ends `finished` only when it ran
 all its steps: stopped early (Ctrl-C, SIGTERM) it ends `failed`.
+
+At a live pace (speed > 0) each run starts again as a new run `restart_after` seconds after it
+ended (`runwatch demo --restart-after`, 5 min), so a wall monitor left on the demo keeps showing live runs, a finish and
+a divergence every few minutes rather than one short burst. Not faster: ended runs stay on
+Progress for 24 h, and a faster cycle would bury the wall in them. At speed 0 (fill a database
+as fast as possible) every run runs once and the demo ends.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from runwatch.histogram import Histogram
@@ -202,6 +209,38 @@ def sample_image(step: int) -> Image:
     return Image.from_bytes(encode_png(pixels, size, size, 3), caption=f"step {step}")
 
 
+def restarted(spec: DemoSpec, generation: int) -> DemoSpec:
+    """The spec of a slot's `generation`-th restart: a new name (a new run) and new noise."""
+    if generation == 0:
+        return spec
+    return replace(spec, name=f"{spec.name}-r{generation}", seed=spec.seed + generation)
+
+
+OpenRun = Callable[[DemoSpec], tuple[Run, threading.Event]]
+
+
+def run_slot(spec: DemoSpec, open_run: OpenRun, stop: threading.Event, speed: float,
+             restart_after: float) -> list[tuple[str, str]]:
+    """Trains `spec` into runs from `open_run` (a run and the event its GPU reads as busy),
+    again `restart_after` s after each end while not stopped (once when it is 0 or speed is
+    0); returns (run id, final status) of each."""
+    ended: list[tuple[str, str]] = []
+    for generation in itertools.count():
+        current = restarted(spec, generation)
+        run, training = open_run(current)
+        training.set()
+        status = "failed"
+        try:
+            status = simulate(current, run, stop, speed)
+        finally:
+            training.clear()
+            run.finish(status)
+        ended.append((run.run_id, status))
+        if restart_after <= 0 or speed <= 0 or stop.wait(restart_after):
+            return ended
+    return ended
+
+
 def run_demo(
     *,
     runs: int,
@@ -211,13 +250,14 @@ def run_demo(
     stop: threading.Event,
     run_options: dict[str, Any],
     system_metrics: bool = True,
+    restart_after: float,
 ) -> list[str]:
-    """Start `runs` simulated runs concurrently; returns their run ids once all ended."""
+    """Start `runs` simulated runs concurrently (restarting them, see the module docstring);
+    returns the ids of every run once all ended."""
     started = time.time()
     specs = demo_specs(runs, steps, seed=int(started), label=time.strftime("%H%M-", time.localtime(started)))
-    run_ids: list[str] = []
-    threads = []
-    for index, spec in enumerate(specs):
+
+    def open_run(spec: DemoSpec) -> tuple[Run, threading.Event]:
         training = threading.Event()
         collectors: list[Collector] = [SimulatedGpu(0, training.is_set, spec.seed)]
         if system_metrics:
@@ -233,21 +273,18 @@ def run_demo(
             tags=["demo", "diverges" if spec.diverges_at else "baseline"],
             collectors=collectors, **{"capture_output": False, **run_options},
         )
-        run_ids.append(run.run_id)
+        return run, training
 
-        def train(spec: DemoSpec = spec, run: Run = run, training: threading.Event = training) -> None:
-            training.set()
-            status = "failed"
-            try:
-                status = simulate(spec, run, stop, speed)
-            finally:
-                training.clear()
-                run.finish(status)
+    results: list[list[tuple[str, str]]] = [[] for _ in specs]
+    threads = []
+    for index, spec in enumerate(specs):
+        def slot(index: int = index, spec: DemoSpec = spec) -> None:
+            results[index] = run_slot(spec, open_run, stop, speed, restart_after)
 
-        thread = threading.Thread(target=train, name=f"demo-{index}", daemon=True)
+        thread = threading.Thread(target=slot, name=f"demo-{index}", daemon=True)
         threads.append(thread)
         thread.start()
     for thread in threads:
         while thread.is_alive():
             thread.join(0.5)
-    return run_ids
+    return [run_id for ended in results for run_id, _ in ended]

@@ -14,7 +14,9 @@ import { alertMarks, drawAlertMarks, type AlertMark } from "./alertMarkers";
 import { drawNonFinite, type MarkerSet } from "./markers";
 import { linePaths } from "./paths";
 import type { ChartTheme } from "./theme";
+import { timeIncrement } from "./timeAxis";
 import { Tooltip } from "./tooltip";
+import { kioskLabelChars, kioskLegendCapacity, LEGEND_LABEL_CHARS, legendSplit, moreEntry } from "./legend";
 
 /**
  * One card's chart, outside React. The uPlot instance is created when the card scrolls into
@@ -41,8 +43,6 @@ function robustYRange(u: uPlot, dataMin: number | null, dataMax: number | null):
   robustMemo.set(u.data, result);
   return result;
 }
-/** Legend names are cut from the middle to this many characters (the full name on hover). */
-const LEGEND_LABEL_CHARS = 24;
 
 /** On a log axis only powers of ten get a grid line (the minor ones make a barcode). */
 function powerOfTenOrNull(v: number): number | null {
@@ -138,7 +138,8 @@ export class ChartController {
   private linesKeyOf: readonly LineSpec[] = [];
   private runsAttr = "";
   /** The chips' lines (id, and whether it had a value) as last built. */
-  private latestShape: { id: string; empty: boolean }[] = [];
+  private latestShape: { id: string; color: string; empty: boolean }[] = [];
+  private latestCapacity = Infinity;
 
   constructor(
     readonly cardId: string,
@@ -343,11 +344,18 @@ export class ChartController {
           grid: { stroke: theme.grid, width: 1 },
           ticks: { stroke: theme.grid, width: 1, size: 4 },
           size: kiosk ? 34 * k : 26,
-          space: this.xMode === "time" ? (kiosk ? 110 * k : 72) : kiosk ? 80 * k : 50,
+          // wall time: the step is chosen for the card's width and its labels (timeAxis.ts)
+          space: this.xMode === "time" ? 1 : kiosk ? 80 * k : 50,
+          ...(this.xMode === "time"
+            ? { incrs: (_u: uPlot, _i: number, min: number, max: number, dim: number) => [timeIncrement(max - min, dim, kiosk ? 8.6 * k : 6.4, kiosk ? 24 * k : 14)] }
+            : {}),
           values:
             this.xMode === "step"
               ? (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatStep(v, true)))
-              : (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => formatTimeTicks(splits, incr),
+              : (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => {
+                  this.setAttr("xTicks", String(splits.length));
+                  return formatTimeTicks(splits, incr);
+                },
         },
         {
           stroke: theme.axis,
@@ -356,6 +364,8 @@ export class ChartController {
             ? { stroke: theme.grid, width: 1, filter: (_u: uPlot, splits: number[]) => splits.map(powerOfTenOrNull) }
             : { stroke: theme.grid, width: 1 },
           ticks: { show: false },
+          // the wall's labels grow with the screen: so does the room between them (uPlot's 30 px packed them)
+          ...(kiosk ? { space: 32 * k } : {}),
           // A log scale leaves some splits null (ticks it does not label).
           values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatTick(v, card.unitKind))),
           ...(card.unitKind === "bytes" || card.unitKind === "bytes_per_s" ? { incrs: BYTE_INCREMENTS } : {}),
@@ -571,18 +581,28 @@ export class ChartController {
   private writeLatest(lines: readonly LineSpec[], card: CardSpec): void {
     const data = this.data;
     if (!data) return;
+    // The wall's legend cannot scroll: past its two rows, "+N more" (charts/legend.ts).
+    // (the row is the plot less the card padding; theme.scale is the root font size / 20 px)
+    const kiosk = this.store.getState().kiosk;
+    const rem = 20 * (this.theme?.scale ?? 1);
+    const capacity = kiosk ? kioskLegendCapacity(this.plotWidth - 20, rem) : Infinity;
+    const labelChars = kiosk ? kioskLabelChars(this.plotWidth - 20, rem) : LEGEND_LABEL_CHARS;
     // Rebuild the chips only when the lines change; otherwise rewrite their text in place.
-    let same = this.latestShape.length === lines.length;
+    let same = this.latestShape.length === lines.length && capacity === this.latestCapacity;
     for (let i = 0; same && i < lines.length; i++) {
-      const slot = this.latestShape[i] as { id: string; empty: boolean };
-      same = slot.id === (lines[i] as LineSpec).id && slot.empty === (data.lastValue[i] === null);
+      const slot = this.latestShape[i] as { id: string; color: string; empty: boolean };
+      const line = lines[i] as LineSpec;
+      same = slot.id === line.id && slot.color === line.color && slot.empty === (data.lastValue[i] === null);
     }
     if (!same) {
-      this.latestShape = lines.map((l, i) => ({ id: l.id, empty: data.lastValue[i] === null }));
+      this.latestShape = lines.map((l, i) => ({ id: l.id, color: l.color, empty: data.lastValue[i] === null }));
+      this.latestCapacity = capacity;
       this.latestValues = [];
       const frag = document.createDocumentFragment();
-      lines.forEach((line, i) => {
-        if (data.lastValue[i] === null) return;
+      const withValue = lines.map((_, i) => i).filter((i) => data.lastValue[i] !== null);
+      const { shown, more } = legendSplit(withValue.length, capacity);
+      withValue.slice(0, shown).forEach((i) => {
+        const line = lines[i] as LineSpec;
         const chip = document.createElement("span");
         chip.className = "rw-latest";
         chip.title = line.label;
@@ -592,7 +612,7 @@ export class ChartController {
         dot.style.background = line.color;
         const label = document.createElement("span");
         label.className = "rw-latest-label";
-        label.textContent = middleEllipsis(line.label, LEGEND_LABEL_CHARS);
+        label.textContent = middleEllipsis(line.label, labelChars);
         const value = document.createElement("span");
         // The value's text node is rewritten in place (cheaper than replacing it via textContent).
         const textNode = document.createTextNode("");
@@ -601,8 +621,13 @@ export class ChartController {
         frag.appendChild(chip);
         this.latestValues.push({ value, textNode, line: i, text: "", finite: null });
       });
+      if (more > 0) {
+        const entries = () => withValue.map((i) => ({ label: (lines[i] as LineSpec).label, color: (lines[i] as LineSpec).color, value: this.data?.lastValue[i] ?? NaN }));
+        frag.appendChild(moreEntry(more, entries, card.unitKind, card.unit));
+      }
       this.el.latest.replaceChildren(frag);
-      this.el.latest.dataset.count = String(this.latestValues.length);
+      this.el.latest.dataset.count = String(withValue.length);
+      this.el.latest.dataset.shown = String(shown);
     }
     for (const slot of this.latestValues) {
       const v = data.lastValue[slot.line] as number;

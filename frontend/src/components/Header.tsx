@@ -76,7 +76,7 @@ export function Header() {
   );
   const { level } = useLiveness();
   return (
-    <header className="z-30 flex h-14 flex-none items-center gap-4 border-b border-line bg-bg px-4">
+    <header className="z-30 flex min-h-14 flex-none flex-wrap items-center gap-x-4 gap-y-2 border-b border-line bg-bg px-4 py-2">
       <div className="flex items-center gap-2.5">
         <Logo size={26} />
         <div className="leading-tight">

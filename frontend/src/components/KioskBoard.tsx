@@ -1,3 +1,4 @@
+import { hostsWithoutGpu } from "../core/gpuHosts";
 import { boardAlerts } from "../core/boardAlerts";
 import { formatBytes, formatDuration, formatNumber, formatStep } from "../core/format";
 import { useApp, useServices } from "../app/services";
@@ -79,6 +80,12 @@ function Sparkline({ series, color }: { series: SeriesData | null; color: string
   );
 }
 
+/** Why a tile has no GPU rows: the host said it has none (core/gpuHosts), or it sent no system metrics. */
+function noGpuText(state: AppState, runId: string): string {
+  const hosts = hostsWithoutGpu(state.series.values(), (id) => id === runId);
+  return hosts.length > 0 ? `no NVIDIA GPU / NVML on host ${hosts.join(", ")}` : "no GPU metrics from this run";
+}
+
 const TONE_BORDER = { ok: "border-ok/70", warn: "border-warn", bad: "border-bad", idle: "border-line" } as const;
 
 function Tile({ row, state, size }: { row: RunProgress; state: AppState; size: { width: number; height: number } }) {
@@ -137,7 +144,7 @@ function Tile({ row, state, size }: { row: RunProgress; state: AppState; size: {
         </ul>
       )}
       <ul className="flex flex-col gap-0.5 text-sm tabular-nums" data-testid="board-gpus">
-        {gpus.length === 0 && <li className="text-muted">no GPU metrics from this run</li>}
+        {gpus.length === 0 && <li className="text-muted">{noGpuText(state, run.run_id)}</li>}
         {gpus.slice(0, 4).map((g) => (
           <li key={g.device} className="flex gap-3">
             <span className="w-14 text-muted">GPU {g.device}</span>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 
 import { useApp, useServices } from "../app/services";
-import { fitGrid, pageSlice } from "../core/fitGrid";
+import { fitGrid, pinnedPage } from "../core/fitGrid";
 import { remPx, useBoxSize } from "./useBoxSize";
 
 /** Seconds per page when the wall has more cards than fit and no `rotate=` was given. */
@@ -15,6 +15,8 @@ export interface KioskGridProps<T> {
   testId: string;
   render: (item: T, size: { width: number; height: number }) => ReactNode;
   itemKey: (item: T) => string;
+  /** Items kept on every page (pinned cards); the others rotate through the slots left. */
+  pinned?: (item: T) => boolean;
 }
 
 /**
@@ -22,7 +24,9 @@ export interface KioskGridProps<T> {
  * fit at a legible size the pages rotate (every `rotate` seconds, else 20 s), and the tab
  * rotation waits for the last page (the page count goes to the store).
  */
-export function KioskGrid<T>({ items, minWidthRem, minHeightRem, testId, render, itemKey }: KioskGridProps<T>) {
+const NONE_PINNED = () => false;
+
+export function KioskGrid<T>({ items, minWidthRem, minHeightRem, testId, render, itemKey, pinned = NONE_PINNED }: KioskGridProps<T>) {
   const { store } = useServices();
   const rotateSec = useApp((s) => s.rotateSec);
   const tab = useApp((s) => s.tab);
@@ -38,7 +42,7 @@ export function KioskGrid<T>({ items, minWidthRem, minHeightRem, testId, render,
     minHeight: minHeightRem * rem,
     gap,
   });
-  const pages = fit.pages;
+  const { shown: onPage, pages } = pinnedPage(items, pinned, fit.perPage, page);
   useEffect(() => {
     store.setState({ kioskPages: pages });
   }, [pages, store]);
@@ -48,7 +52,7 @@ export function KioskGrid<T>({ items, minWidthRem, minHeightRem, testId, render,
     const id = setInterval(() => setPage((p) => (p + 1) % pages), (rotateSec > 0 ? rotateSec : DEFAULT_PAGE_SEC) * 1000);
     return () => clearInterval(id);
   }, [pages, rotateSec]);
-  const shown = box.width > 0 ? pageSlice(items, fit.perPage, page) : [];
+  const shown = box.width > 0 ? onPage : [];
   const size = { width: fit.cardWidth, height: fit.cardHeight };
   return (
     <div ref={ref} className="relative h-full min-h-0 w-full overflow-hidden" data-testid={testId} data-page={page} data-pages={pages} data-cols={fit.cols} data-rows={fit.rows}>

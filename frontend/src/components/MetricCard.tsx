@@ -8,6 +8,7 @@ import { isRunSelected } from "../store/uiSlice";
 import { ChartController, robustByDefault } from "../charts/controller";
 import { unitLabel } from "../core/format";
 import type { CardSpec } from "../store/selectors";
+import { PinButton } from "./PinButton";
 
 /**
  * A metric card. React renders its frame once; the chart inside is owned by a
@@ -84,6 +85,7 @@ export const MetricCard = memo(function MetricCard({ card, height, boxHeight }: 
         >
           logs
         </button>
+        <PinButton cardId={card.id} />
         <button
           type="button"
           aria-pressed={robust}

@@ -3,7 +3,7 @@ import { memo } from "react";
 import { useApp } from "../app/services";
 import { firingCountForRun } from "../store/alertsSlice";
 
-import { formatAgo, formatStep } from "../core/format";
+import { formatAgo, formatStep, middleEllipsis } from "../core/format";
 import { shownStatus, STATUS_LOOK, type ShownStatus } from "../core/freshness";
 import type { RunInfo } from "../core/types";
 import { runLabel } from "../store/runsSlice";
@@ -72,8 +72,10 @@ export const RunBadge = memo(function RunBadge(props: {
   selected: boolean;
   large?: boolean;
   onToggle: (runId: string) => void;
+  /** Right-click (or the context-menu key): the run's colour menu, opened at the pointer. */
+  onPickColor?: (runId: string, at: { x: number; y: number }) => void;
 }) {
-  const { run, color, selected, large = false, onToggle } = props;
+  const { run, color, selected, large = false, onToggle, onPickColor } = props;
   const { level, staleAfterSec, now } = useLiveness();
   const shown = shownStatus(run, now, staleAfterSec, level);
   const health = runHealth(run, shown);
@@ -87,6 +89,7 @@ export const RunBadge = memo(function RunBadge(props: {
     run.latest_step !== null && `step ${formatStep(run.latest_step)}`,
     run.last_event_time !== null && `last point ${formatAgo(run.last_event_time, now)}`,
     run.hosts.length > 0 && `hosts ${run.hosts.join(", ")}`,
+    onPickColor && "right-click: change its colour",
   ]
     .filter(Boolean)
     .join("\n");
@@ -103,6 +106,15 @@ export const RunBadge = memo(function RunBadge(props: {
       data-shown-status={shown}
       data-health={health}
       onClick={() => onToggle(run.run_id)}
+      onContextMenu={
+        onPickColor &&
+        ((e) => {
+          e.preventDefault();
+          const box = e.currentTarget.getBoundingClientRect();
+          // the keyboard's context-menu key reports 0,0: open under the badge then
+          onPickColor(run.run_id, e.clientX || e.clientY ? { x: e.clientX, y: e.clientY } : { x: box.left, y: box.bottom + 4 });
+        })
+      }
       className={`group inline-flex max-w-[16rem] items-center gap-1.5 rounded-full border transition-all ${
         large ? "px-3.5 py-1.5 text-base" : "px-2.5 py-[3px] text-xs"
       } ${
@@ -116,7 +128,8 @@ export const RunBadge = memo(function RunBadge(props: {
         style={selected ? { background: color } : { boxShadow: `inset 0 0 0 1.5px ${color}` }}
         aria-hidden="true"
       />
-      <span className="truncate font-medium">{label}</span>
+      {/* cut from the middle: run names differ at the end (seeds, dates); the full one on hover */}
+      <span className="truncate font-medium">{middleEllipsis(label, large ? 20 : 30)}</span>
       <StatusChips run={run} large={large} />
       {shown === "running" ? (
         <span

@@ -9,7 +9,9 @@ import { colorOf, runLabel } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
 import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
+import { RunColorMenu, type ColorMenuTarget } from "./RunColorMenu";
 import { SearchInput } from "./SearchInput";
+import { useOverflows } from "./useOverflows";
 
 function matches(run: RunInfo, needle: string): boolean {
   if (needle === "") return true;
@@ -17,7 +19,7 @@ function matches(run: RunInfo, needle: string): boolean {
   return needle.split(/\s+/).every((word) => hay.includes(word));
 }
 
-/** Run badges: search, All / None, grouping by project; collapses to two rows at 100 runs. */
+/** Run badges: search, All / None, grouping by project; folded to two rows (with "All N") whenever they need more. */
 export function RunBar() {
   const { store } = useServices();
   const { runs, runOrder, colors, selection, search, grouped, kiosk } = useApp(
@@ -32,7 +34,11 @@ export function RunBar() {
     })),
   );
   const [expanded, setExpanded] = useState(false);
+  const [badgesRef, hiddenBadges] = useOverflows();
+  const [colorMenu, setColorMenu] = useState<ColorMenuTarget | null>(null);
   const onToggle = useCallback((runId: string) => toggleRunSelected(store, runId), [store]);
+  const onPickColor = useCallback((runId: string, at: { x: number; y: number }) => setColorMenu({ runId, ...at }), []);
+  const closeColorMenu = useCallback(() => setColorMenu(null), []);
   const needle = search.trim().toLowerCase();
   const shown = useMemo(
     () =>
@@ -60,10 +66,18 @@ export function RunBar() {
 
   if (kiosk) {
     return (
-      <div className="flex flex-none flex-wrap gap-2 border-b border-line px-6 py-3" data-testid="run-bar">
-        {shown.map((run) => (
-          <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
-        ))}
+      <div className="flex flex-none items-start gap-3 border-b border-line px-6 py-3" data-testid="run-bar">
+        {/* two rows at most: the cards get the screen; the rest are counted, and on Progress */}
+        <div ref={badgesRef} className="flex max-h-[5.3rem] min-w-0 flex-1 flex-wrap gap-2 overflow-hidden" data-testid="run-badges">
+          {shown.map((run) => (
+            <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
+          ))}
+        </div>
+        {hiddenBadges > 0 && (
+          <span className="flex-none self-end pb-2 text-base font-semibold text-muted" data-testid="runs-hidden">
+            +{hiddenBadges} more runs
+          </span>
+        )}
       </div>
     );
   }
@@ -71,7 +85,7 @@ export function RunBar() {
   const matchedIds = shown.map((run) => run.run_id);
   return (
     <div className="flex-none border-b border-line bg-bg px-4 py-2" data-testid="run-bar">
-      <div className="flex items-start gap-3">
+      <div className="flex flex-wrap items-start gap-x-3 gap-y-1.5">
         <div className="flex flex-none items-center gap-1.5 pt-px">
           <SearchInput
             label="Search runs"
@@ -112,8 +126,10 @@ export function RunBar() {
           </span>
         </div>
         <div
-          className={`flex min-w-0 flex-1 flex-wrap items-center gap-1.5 ${expanded ? "max-h-[40vh] overflow-y-auto" : "max-h-[3.6rem] overflow-hidden"}`}
+          ref={badgesRef}
+          className={`flex min-w-[12rem] flex-1 flex-wrap items-center gap-1.5 ${expanded ? "max-h-[40vh] overflow-y-auto" : "max-h-[3.6rem] overflow-hidden"}`}
           aria-label="Runs"
+          data-testid="run-badges"
         >
           {groups.map((group) => (
             <div key={group.project || "-"} className="contents">
@@ -129,6 +145,7 @@ export function RunBar() {
                     color={colorOf({ runColors: colors }, run.run_id)}
                     selected={isRunSelected(selection, run.run_id)}
                     onToggle={onToggle}
+                    onPickColor={onPickColor}
                   />
                   <RunDetailButton runId={run.run_id} label={runLabel(run, run.run_id)} />
                 </span>
@@ -144,18 +161,20 @@ export function RunBar() {
             </span>
           )}
         </div>
-        {shown.length > 12 && (
+        {(hiddenBadges > 0 || expanded) && (
           <button
             type="button"
             aria-expanded={expanded}
             onClick={() => setExpanded(!expanded)}
             className="flex h-7 flex-none items-center gap-1 rounded-lg px-2 text-xs font-medium text-muted hover:bg-subtle hover:text-fg"
+            data-testid="runs-expand"
           >
             {expanded ? "Less" : `All ${shown.length}`}
             <ChevronIcon size={14} className={expanded ? "rotate-180" : ""} />
           </button>
         )}
       </div>
+      {colorMenu && <RunColorMenu target={colorMenu} onClose={closeColorMenu} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
 import { CardAnalysisControls } from "../compare/CardAnalysisControls";
+import { xModeOf } from "../charts/controller";
 import { formatStep } from "../core/format";
 import { setGpuView, setPanelFilter, setSmoothing, setXMode, setXRange } from "../store/actions";
 import { cardIndexOf } from "../store/selectors";
@@ -13,9 +14,11 @@ import { Segmented } from "./Segmented";
 /** Controls of the chart views: panel filter, x axis, smoothing, GPU aggregation, zoom reset. */
 export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
   const { store } = useServices();
-  const { xMode, smoothing, gpuView, xRange, filter, hasGpu } = useApp(
+  const { xMode, smoothing, gpuView, xRange, filter, hasGpu, wallTimeOnly } = useApp(
     useShallow((s) => ({
       xMode: s.xMode,
+      // System cards always plot wall time (xModeOf): a "Step" there would not be in effect.
+      wallTimeOnly: (cardIndexOf(s).byTab.get(s.tab) ?? []).every((c) => xModeOf(c.id, "step") === "time"),
       smoothing: s.smoothing,
       gpuView: s.gpuView,
       xRange: s.xRange,
@@ -33,6 +36,15 @@ export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
           <SearchInput label="Filter panels" value={filter} onChange={(value) => setPanelFilter(store, value)} />
           <div className="flex items-center gap-2 text-xs text-muted">
             <span>X axis</span>
+            {wallTimeOnly ? (
+              <span
+                className="rounded-lg border border-line bg-subtle px-2.5 py-1 font-medium text-fg"
+                data-testid="x-mode-fixed"
+                title="System metrics are sampled on the clock, not per step: these charts always plot wall time"
+              >
+                Wall time
+              </span>
+            ) : (
             <Segmented
               label="X axis"
               testId="x-mode"
@@ -43,6 +55,7 @@ export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
                 { value: "time", label: "Time" },
               ]}
             />
+            )}
           </div>
           <label className="flex items-center gap-2 text-xs text-muted">
             <span>Smoothing</span>

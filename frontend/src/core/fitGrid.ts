@@ -64,3 +64,17 @@ export function pageSlice<T>(items: readonly T[], perPage: number, page: number)
   const p = ((page % pages) + pages) % pages;
   return items.slice(p * perPage, (p + 1) * perPage);
 }
+
+/**
+ * The cards of page `page` when some are pinned: every page starts with the pinned ones and the
+ * others rotate through the slots left. Pinned cards that fill the page by themselves are paged
+ * alone (the user chose them over the rest).
+ */
+export function pinnedPage<T>(items: readonly T[], pinned: (item: T) => boolean, perPage: number, page: number): { shown: T[]; pages: number } {
+  const kept = items.filter(pinned);
+  if (kept.length === 0) return { shown: pageSlice(items, perPage, page), pages: Math.max(1, Math.ceil(items.length / perPage)) };
+  if (kept.length >= perPage) return { shown: pageSlice(kept, perPage, page), pages: Math.ceil(kept.length / perPage) };
+  const rest = items.filter((item) => !pinned(item));
+  const slots = perPage - kept.length;
+  return { shown: [...kept, ...pageSlice(rest, slots, page)], pages: Math.max(1, Math.ceil(rest.length / slots)) };
+}

@@ -1,4 +1,4 @@
-/** What the address bar can fix: /?kiosk=1&rotate=30&runs=a,b&tab=system&range=6h&x=time&ended=24&board=1 */
+/** What the address bar can fix: /?kiosk=1&rotate=30&runs=a,b&tab=system&range=6h&x=time&ended=24&board=1&pin=train/loss */
 
 export type Timeline = "1h" | "6h" | "24h" | "7d" | "all";
 export type XMode = "step" | "time";
@@ -23,6 +23,8 @@ export interface UrlOptions {
   /** Hours an ended run stays on Progress and the kiosk. */
   endedHours: number | null;
   board: boolean;
+  /** Cards kept on every page of the wall (and first in their tab). */
+  pin: string[] | null;
 }
 
 function truthy(value: string | null): boolean {
@@ -40,6 +42,7 @@ export function parseUrlOptions(search: string): UrlOptions {
   const rotate = q.get("rotate");
   const rotateSec = rotate === null ? null : Number(rotate);
   const runs = q.get("runs");
+  const pin = q.get("pin");
   const range = q.get("range");
   const x = q.get("x");
   return {
@@ -51,6 +54,7 @@ export function parseUrlOptions(search: string): UrlOptions {
     xMode: x === "step" || x === "time" ? x : null,
     endedHours: positiveNumber(q.get("ended")),
     board: truthy(q.get("board")),
+    pin: pin === null ? null : pin.split(",").map((c) => c.trim()).filter((c) => c.length > 0),
   };
 }
 

@@ -94,3 +94,9 @@ export function toggleRobustRange(store: AppStore, cardId: string): void {
   const current = store.getState().rangeToggled;
   store.setState({ rangeToggled: current.includes(cardId) ? current.filter((id) => id !== cardId) : [...current, cardId] });
 }
+
+/** Pins a card (first in its tab, on every page of the wall) or unpins it. */
+export function togglePinnedCard(store: AppStore, cardId: string): void {
+  const current = store.getState().pinnedCards;
+  store.setState({ pinnedCards: current.includes(cardId) ? current.filter((id) => id !== cardId) : [...current, cardId] });
+}

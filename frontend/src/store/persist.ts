@@ -20,6 +20,7 @@ interface Persisted {
   gpuView?: GpuView;
   groupByProject?: boolean;
   logScale?: string[];
+  pinnedCards?: string[];
 }
 
 type StorageLike = Pick<Storage, "getItem" | "setItem">;
@@ -52,6 +53,7 @@ export function initialUiState(url: UrlOptions, storage: StorageLike | null): Pa
   if (saved.gpuView === "device" || saved.gpuView === "mean" || saved.gpuView === "max") ui.gpuView = saved.gpuView;
   if (typeof saved.groupByProject === "boolean") ui.groupByProject = saved.groupByProject;
   if (Array.isArray(saved.logScale) && saved.logScale.every((id) => typeof id === "string")) ui.logScale = saved.logScale;
+  if (Array.isArray(saved.pinnedCards) && saved.pinnedCards.every((id) => typeof id === "string")) ui.pinnedCards = saved.pinnedCards;
   const theme = storage?.getItem(THEME_KEY);
   if (theme === "light" || theme === "dark" || theme === "system") ui.theme = theme as ThemePreference;
 
@@ -60,6 +62,10 @@ export function initialUiState(url: UrlOptions, storage: StorageLike | null): Pa
   if (url.runs) {
     ui.selection = { mode: "include", ids: url.runs };
     ui.runsPinned = true;
+  }
+  if (url.pin) {
+    ui.pinnedCards = url.pin;
+    ui.cardsPinnedByUrl = true;
   }
   if (url.tab) {
     ui.tab = url.tab;
@@ -92,6 +98,7 @@ export function persistUi(store: AppStore, storage: StorageLike): () => void {
     };
     data.tab = state.tabPinned ? saved.tab : state.tab;
     data.selection = state.runsPinned ? saved.selection : state.selection;
+    data.pinnedCards = state.cardsPinnedByUrl ? saved.pinnedCards : [...state.pinnedCards];
     const text = JSON.stringify(data) + state.theme;
     if (text !== last) {
       last = text;

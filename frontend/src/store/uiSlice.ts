@@ -56,9 +56,12 @@ export interface UiSlice {
   theme: ThemePreference;
   kiosk: boolean;
   rotateSec: number;
-  /** The selection (runs=) or the tab (tab=) came from the URL: not written to localStorage. */
+  /** The selection (runs=), the tab (tab=) or the pinned cards (pin=) came from the URL: not written to localStorage. */
   runsPinned: boolean;
   tabPinned: boolean;
+  cardsPinnedByUrl: boolean;
+  /** Card ids the user pinned: first in their tab, and on every page of the wall. */
+  pinnedCards: readonly string[];
   tabsConfig: TabsConfig;
   tabsSource: "server" | "default";
   connection: ConnectionInfo;
@@ -88,6 +91,8 @@ export const initialUi = (): UiSlice => ({
   rotateSec: 0,
   runsPinned: false,
   tabPinned: false,
+  cardsPinnedByUrl: false,
+  pinnedCards: [],
   tabsConfig: DEFAULT_TABS,
   tabsSource: "default",
   connection: { state: "connecting", lastEventAt: null, retryAt: null, attempts: 0, lastMessageAt: null, server: null },

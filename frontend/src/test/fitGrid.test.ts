@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { fitGrid, pageSlice } from "../core/fitGrid";
+import { fitGrid, pageSlice, pinnedPage } from "../core/fitGrid";
 
 const base = { gap: 12, minWidth: 352, minHeight: 256 };
 
@@ -40,5 +40,33 @@ describe("pageSlice", () => {
     [2, ["a", "b"]],
   ])("page %d", (page, expected) => {
     expect(pageSlice(["a", "b", "c"], 2, page)).toEqual(expected);
+  });
+});
+
+describe("pinnedPage", () => {
+  const cards = ["a", "b", "c", "d", "e", "f", "g", "h"];
+  const pins = new Set(["c", "g"]);
+  const pinned = (card: string) => pins.has(card);
+
+  it("puts the pinned cards on every page and rotates the others through the slots left", () => {
+    const pages = [0, 1, 2].map((page) => pinnedPage(cards, pinned, 4, page));
+    expect(pages.map((p) => p.pages)).toEqual([3, 3, 3]);
+    expect(pages.map((p) => p.shown)).toEqual([
+      ["c", "g", "a", "b"],
+      ["c", "g", "d", "e"],
+      ["c", "g", "f", "h"],
+    ]);
+  });
+
+  it("shows every card once, pinned first, when all fit", () => {
+    expect(pinnedPage(cards, pinned, 8, 0)).toEqual({ shown: ["c", "g", "a", "b", "d", "e", "f", "h"], pages: 1 });
+  });
+
+  it("pages the pinned cards alone when they fill a page by themselves", () => {
+    expect(pinnedPage(cards, pinned, 1, 1)).toEqual({ shown: ["g"], pages: 2 });
+  });
+
+  it("pages as before when nothing is pinned", () => {
+    expect(pinnedPage(cards, () => false, 3, 2)).toEqual({ shown: ["g", "h"], pages: 3 });
   });
 });

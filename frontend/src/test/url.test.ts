@@ -7,7 +7,7 @@ import { createAppStore } from "../store/store";
 
 describe("parseUrlOptions", () => {
   it("reads the wall-monitor parameters", () => {
-    expect(parseUrlOptions("?kiosk=1&rotate=30&runs=a,b&tab=System&range=6h&x=time&ended=2&board=1")).toEqual({
+    expect(parseUrlOptions("?kiosk=1&rotate=30&runs=a,b&tab=System&range=6h&x=time&ended=2&board=1&pin=train/loss,,val/acc")).toEqual({
       kiosk: true,
       rotateSec: 30,
       runs: ["a", "b"],
@@ -16,6 +16,7 @@ describe("parseUrlOptions", () => {
       xMode: "time",
       endedHours: 2,
       board: true,
+      pin: ["train/loss", "val/acc"],
     });
   });
   it("ignores what it does not understand", () => {
@@ -28,6 +29,7 @@ describe("parseUrlOptions", () => {
       xMode: null,
       endedHours: null,
       board: false,
+      pin: null,
     });
   });
   it("withParam sets and removes parameters", () => {
@@ -47,6 +49,19 @@ class MemoryStorage {
 }
 
 describe("initialUiState and persistUi", () => {
+  it("keeps pinned cards across reloads, and pins from the URL win without being saved", () => {
+    const storage = new MemoryStorage();
+    const store = createAppStore();
+    persistUi(store, storage);
+    store.setState({ pinnedCards: ["train/loss"] });
+    expect(initialUiState(parseUrlOptions(""), storage).pinnedCards).toEqual(["train/loss"]);
+    const wall = createAppStore(initialUiState(parseUrlOptions("?pin=val/acc"), storage));
+    expect(wall.getState().pinnedCards).toEqual(["val/acc"]);
+    persistUi(wall, storage);
+    wall.setState({ smoothing: 0.5 });
+    expect(initialUiState(parseUrlOptions(""), storage).pinnedCards).toEqual(["train/loss"]);
+  });
+
   it("restores selection and smoothing from storage", () => {
     const storage = new MemoryStorage();
     const store = createAppStore();

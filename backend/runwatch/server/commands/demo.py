@@ -13,6 +13,9 @@ from typing import Any
 
 from runwatch.cli.agent import stop_on_signals, target_arguments, target_kwargs
 
+# Ended runs stay 24 h on Progress: restarting faster buries a wall in them (server/demo.py).
+DEFAULT_RESTART_AFTER_SEC = 300.0
+
 
 def register(subparsers: Any) -> None:
     demo = subparsers.add_parser(
@@ -25,6 +28,9 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--steps", type=int, default=50_000, help="steps per run (default 50000)")
     demo.add_argument("--speed", type=float, default=1.0,
                       help="x20 steps per second per run (default 1; 0 = as fast as possible)")
+    demo.add_argument("--restart-after", type=float, default=DEFAULT_RESTART_AFTER_SEC,
+                      help="seconds after a run ends before it starts again as a new run, at "
+                      "speed > 0 (default 300; 0 = each run once, then the demo ends)")
     demo.add_argument("--project", default="demo")
     demo.add_argument("--no-system", action="store_true", help="skip real system metrics")
     demo.add_argument("--no-migrate", action="store_true",
@@ -53,7 +59,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
           "Ctrl-C to stop", file=sys.stderr)
     run_ids = run_demo(
         runs=args.runs, steps=args.steps, speed=args.speed, project=args.project, stop=stop,
-        system_metrics=not args.no_system,
+        system_metrics=not args.no_system, restart_after=args.restart_after,
         run_options={"host": target.host, "port": target.port, "protocol": target.protocol,
                      "database": target.database, "user": target.user,
                      "password": target.password, "system_interval": 2.0},
