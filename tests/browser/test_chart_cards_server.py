@@ -80,6 +80,10 @@ def test_a_metric_as_the_cards_x_axis(page: Page, backend: BackendProcess, runs:
     d = chart(page, "train/loss", f"d.series === '{len(runs)}'")
     assert 3.9 <= float(d["lastX"]) <= (STEPS + 39) / 50
     assert page.input_value("select[aria-label='Card x axis']") == "metric:epoch"
+    run = runs["card-3"]  # the card keeps up while a run logs
+    run.log({"train/loss": 0.7, "epoch": 10.0}, step=STEPS + 100)
+    assert run.flush(30)
+    chart(page, "train/loss", "d.lastX === '10'")
 
 
 def test_group_by_draws_bands_on_the_tab_cards(page: Page, backend: BackendProcess,

@@ -132,3 +132,8 @@ def test_column_wise_rows_equal_run_row_of_each_runs_query_row(
     assert hosted["host"] == "box, gpu-2" and hosted["name"] == "hosted"
     assert hosted["config.x.1.y"] == 2 and hosted["is_active"] is True
     assert expiry == tbl.status_expiry(raw, ACTIVE_MS, CRASH_MS) < float("inf")
+
+
+def test_no_matching_run_is_an_empty_table(pool: ClientPool) -> None:
+    table = CompareCache().table(pool, ACTIVE_MS, CRASH_MS, run_ids=["nope"])
+    assert (table.rows, table.total, table.status_expiry) == ([], 0, float("inf"))

@@ -253,6 +253,11 @@ def test_groups_decimated_after_aggregation_keep_the_band_extremes(world: World)
         assert min(s["min"]) == min(f["min"]) and max(s["max"]) == max(f["max"])
 
 
+def test_groups_of_unknown_runs_are_empty(world: World) -> None:
+    response = world.live.get("/groups", metric="train/loss", group_by="project", run_id="AAA")
+    assert response.status_code == 200 and response.json()["groups"] == []
+
+
 def test_groups_bad_column_is_422(world: World) -> None:
     response = world.live.get("/groups", metric="train/loss", group_by="nope")
     assert response.status_code == 422 and "unknown group_by column 'nope'" in str(response.json()["detail"])

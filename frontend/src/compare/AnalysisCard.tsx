@@ -73,13 +73,14 @@ export const AnalysisCard = memo(function AnalysisCard({ card, height }: { card:
   const lastTail = useRef(0);
   useEffect(() => {
     const current = heldRef.current;
-    if (groupBy.length > 0 || smoothing.kind === "none" || current.key !== key || current.runs.size === 0) return;
+    if (groupBy.length > 0 || current.key !== key || current.runs.size === 0) return;
     const abort = new AbortController();
     const wait = Math.max(0, lastTail.current + TAIL_MS - Date.now());
     const timer = window.setTimeout(() => {
       lastTail.current = Date.now();
       const asks = runIds.map((id) => {
-        const after = lastStep(current.runs.get(id) ?? []);
+        // No filter to continue (an x axis alone): the whole window again, decimated anew.
+        const after = smoothing.kind === "none" ? null : lastStep(current.runs.get(id) ?? []);
         const q = after === null ? params : { ...params, tail_after_step: String(after) };
         return fetchSmoothed(id, card.id, q, abort.signal).then((r) => [id, after === null ? r.series : mergeTail(current.runs.get(id) ?? [], r.series)] as const);
       });

@@ -143,6 +143,8 @@ def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = 
     # Column by column: at 10,000 runs a dict per raw row and a call per row cost more than
     # the ClickHouse query (the cells are exactly run_row's, tested against it).
     result = pool.get().query(sql, parameters=params, column_oriented=True)
+    if not result.result_columns:  # no rows: no columns either
+        return [], math.inf
     c = dict(zip(result.column_names, result.result_columns, strict=True))
     ids = [str(r) for r in c["run_id"]]
     hosts = [", ".join(sorted({str(h) for h in (hs or []) if h} | ({str(rh)} if rh else set())))
