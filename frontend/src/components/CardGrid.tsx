@@ -2,14 +2,14 @@ import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp } from "../app/services";
+import { cardLayout } from "../core/cardLayout";
+import { constantCardKey } from "../store/constantCards";
 import { cardIndexOf, hasSelectedRun, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
 import { StatCard } from "./StatCard";
 import { internalOnly, TabNotices } from "./TabNotices";
-import { constantCardKey } from "../store/constantCards";
-import { cardLayout } from "../core/cardLayout";
 import { remPx, useBoxSize } from "./useBoxSize";
 
 /** Card chrome above and below the plot on the wall (title, two legend rows, margins), in rem. */
