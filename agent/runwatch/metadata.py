@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from runwatch.encode import RunRow
-from runwatch.failure import Failure
+from runwatch.process.failure import Failure
+from runwatch.write.encode import RunRow
 
 # Packages whose versions are worth recording, when the training process has imported them.
 _PACKAGES = ("torch", "numpy", "jax", "tensorflow", "transformers", "lightning",

@@ -28,18 +28,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runwatch import lifecycle, signals
 from runwatch.config import default_spool_dir, resolve_identity, resolve_target
-from runwatch.console import ConsoleCapture
-from runwatch.failure import Failure, classify
-from runwatch.heartbeat import Heartbeat
 from runwatch.metadata import RunMetadata
-from runwatch.pipeline import Pipeline, Tunables
-from runwatch.rows import LogRow
+from runwatch.process import lifecycle, signals
+from runwatch.process.console import ConsoleCapture
+from runwatch.process.failure import Failure, classify
+from runwatch.process.heartbeat import Heartbeat
 from runwatch.system.protocol import Collector
 from runwatch.system.sampler import SystemSampler
-from runwatch.transport import Transport
 from runwatch.values import MetricWarning, OncePerKey
+from runwatch.write.pipeline import Pipeline, Tunables
+from runwatch.write.rows import LogRow
+from runwatch.write.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Run:
         flush_interval: float = 0.5,
         batch_size: int = 200_000,
         max_batch_points: int = 1_000_000,
-        buffer_capacity: int = 4_000_000,
+        buffer_capacity: int = 12_000_000,
         spool: bool = True,
         spool_dir: str | os.PathLike[str] | None = None,
         spool_max_bytes: int = 1 << 30,
@@ -105,8 +105,9 @@ class Run:
         belong to (else LOCAL_RANK when set, else 65535). hostname: else this machine's.
 
         Tunables: flush_interval (s between sends), batch_size (points that wake the writer
-        early), max_batch_points (per insert), buffer_capacity (points held in memory; beyond,
-        the oldest are dropped and counted), spool/spool_dir/spool_max_bytes/spool_after (disk
+        early), max_batch_points (per insert), buffer_capacity (points held in memory, ~10.6
+        bytes each: a 10 M-point burst fits while ClickHouse catches up; beyond, the oldest
+        are dropped and counted), spool/spool_dir/spool_max_bytes/spool_after (disk
         spool, default ~/.cache/runwatch/spool or RUNWATCH_SPOOL_DIR, 1 GiB, after 3 s of outage),
         retry_max (s, backoff cap), async_insert (None: for small batches), compression (None,
         'lz4', 'zstd', 'gzip'), insert_timeout (s), system_metrics (default: on in local rank 0

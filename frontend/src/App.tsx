@@ -3,6 +3,7 @@ import { useShallow } from "zustand/react/shallow";
 
 import { useRoute } from "./app/hashRoute";
 import { useApp, useServices } from "./app/services";
+import { DetailOverlay } from "./compare/DetailOverlay";
 import { RunsView } from "./compare/RunsView";
 import { useCompare } from "./compare/store";
 import { CHECKPOINTS_TAB_ID, DISTRIBUTIONS_TAB, LOGS_TAB, MEDIA_TAB, PROGRESS_TAB } from "./core/tabs";
@@ -146,6 +147,7 @@ export function App() {
       </div>
       )}
       {!kiosk && <AlertsPanel />}
+      {!kiosk && !runsView && <DetailOverlay />}
     </div>
   );
 }

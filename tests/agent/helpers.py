@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from runwatch.batch import Batch
-from runwatch.transport import TransportError
+from runwatch.write.batch import Batch
+from runwatch.write.transport import TransportError
 
 
 def decode_native(body: bytes) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:

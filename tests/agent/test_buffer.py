@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from runwatch.buffer import PointBuffer
-from runwatch.registry import MetricRegistry
 from runwatch.values import MetricWarning
+from runwatch.write.buffer import PointBuffer
+from runwatch.write.registry import MetricRegistry
 
 
 def make_buffer(**kwargs: Any) -> PointBuffer:
@@ -126,6 +126,30 @@ def test_append_when_chunk_full_then_sealed_and_writer_woken() -> None:
     assert len(woken) == 2
     chunks = buffer.take()
     assert [c.points for c in chunks] == [4, 4, 2]
+
+
+def test_take_when_backlog_over_max_points_then_oldest_sealed_chunks_only_and_marks_follow() -> None:
+    buffer = make_buffer(chunk_points=10, capacity=1000)
+    for step in range(53):  # 5 sealed chunks of 10 points, 3 points in the open one
+        log(buffer, {"a": float(step)}, step=step)
+    first = buffer.take(20)
+    assert [c.steps[0] for c in first] == [0, 10]
+    assert buffer.has_backlog() and buffer.taken_mark() == 2
+    assert buffer.flush_mark() == 6  # the open chunk sealed: everything logged so far
+    log(buffer, {"a": 53.0}, step=53)  # after the flush: not part of its mark
+    assert [c.steps[0] for c in buffer.take(20)] == [20, 30]
+    assert buffer.taken_mark() == 4 < 6
+    rest = buffer.take(20)  # 14 points left, under the limit: all of it, the open chunk too
+    assert [(c.steps[0], c.points) for c in rest] == [(40, 10), (50, 3), (53, 1)]
+    assert not buffer.has_backlog() and buffer.taken_mark() == 7 and buffer.pending_points() == 0
+
+
+def test_take_when_one_chunk_exceeds_max_points_then_it_is_taken_alone() -> None:
+    buffer = make_buffer(chunk_points=10, capacity=1000)
+    for step in range(30):
+        log(buffer, {"a": 1.0}, step=step)
+    assert [c.points for c in buffer.take(5)] == [10]
+    assert buffer.pending_points() == 20
 
 
 def test_append_when_capacity_exceeded_then_oldest_chunks_dropped_and_counted() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runwatch import agent_cli as cli
+from runwatch.cli import agent as cli
 from tests.agent.helpers import wait_until
 from tests.support.clickhouse import EmbeddedClickHouse
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runwatch.console import LineAssembler, LineRateLimit
+from runwatch.process.console import LineAssembler, LineRateLimit
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ import datetime
 import json
 import math
 
-from runwatch.buffer import PointBuffer
-from runwatch.encode import METRIC_COLUMNS, RUN_COLUMNS, PointEncoder, RunRow, encode_run_rows
-from runwatch.registry import MetricRegistry
+from runwatch.write.buffer import PointBuffer
+from runwatch.write.encode import METRIC_COLUMNS, RUN_COLUMNS, PointEncoder, RunRow, encode_run_rows
+from runwatch.write.registry import MetricRegistry
 from tests.agent.helpers import decode_native
 
 

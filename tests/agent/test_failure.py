@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from runwatch.failure import Failure, classify
+from runwatch.process.failure import Failure, classify
 from tests.support.clickhouse import EmbeddedClickHouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def test_sigterm_is_recorded_as_signal_and_the_points_are_stored(
 
 
 def test_a_handler_of_the_users_is_never_replaced() -> None:
-    from runwatch import signals as rw_signals
+    from runwatch.process import signals as rw_signals
 
     def mine(signum: int, frame: object) -> None:
         pass

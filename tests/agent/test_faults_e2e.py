@@ -20,7 +20,7 @@ import pytest
 
 from runwatch import Run
 from runwatch.server.migrate import apply_schema
-from runwatch.spool import SUFFIX, decode_file
+from runwatch.write.spool import SUFFIX, decode_file
 from tests.agent.helpers import decode_native, wait_until
 from tests.support.clickhouse import EmbeddedClickHouse
 
@@ -240,7 +240,7 @@ def test_fork_when_logging_then_children_exit_and_parent_data_complete_once(
 def test_spool_when_replayed_by_cli_then_report_names_busy_directories(
     tmp_path: Path, clickhouse_server: EmbeddedClickHouse
 ) -> None:
-    from runwatch.spool import Spool
+    from runwatch.write.spool import Spool
     from tests.agent.test_spool import batch
 
     holder = Spool(tmp_path / "run" / "live", max_bytes=1 << 20)
@@ -260,7 +260,7 @@ def test_spool_when_replayed_by_cli_then_report_names_busy_directories(
 def test_replay_when_spool_has_corrupt_batches_then_exit_1_with_unrecoverable_points(
     tmp_path: Path, clickhouse_server: EmbeddedClickHouse
 ) -> None:
-    from runwatch.spool import Spool
+    from runwatch.write.spool import Spool
     from tests.agent.test_spool import batch
 
     spool = Spool(tmp_path / "run" / "dead", max_bytes=1 << 20)

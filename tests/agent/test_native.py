@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from runwatch import native
+from runwatch.write import native
 from tests.agent.helpers import decode_native
 
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from runwatch.progress import Progress
+from runwatch.cli.progress import Progress
 
 
 class Clock:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runwatch.batch import Batch
-from runwatch.spool import (
+from runwatch.write.batch import Batch
+from runwatch.write.spool import (
     MAGIC,
     Spool,
     SpoolError,
@@ -107,7 +107,7 @@ def test_open_when_directory_locked_by_live_process_then_spool_error(tmp_path: P
     holder = Spool(directory, max_bytes=1 << 20).open()
     # flock locks belong to the open file description: a second process is refused
     code = (
-        "import sys; from pathlib import Path; from runwatch.spool import Spool, SpoolError\n"
+        "import sys; from pathlib import Path; from runwatch.write.spool import Spool, SpoolError\n"
         "try:\n    Spool(Path(sys.argv[1]), max_bytes=1).open()\n"
         "except SpoolError:\n    sys.exit(3)\n"
     )

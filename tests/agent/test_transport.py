@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runwatch.batch import Batch
 from runwatch.config import ClickHouseTarget
-from runwatch.transport import ClickHouseTransport, TransportError, failure_reason
+from runwatch.write.batch import Batch
+from runwatch.write.transport import ClickHouseTransport, TransportError, failure_reason
 from tests.support.clickhouse import free_port
 
 

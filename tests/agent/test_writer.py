@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runwatch.batch import Batch
-from runwatch.spool import Spool
-from runwatch.writer import Writer
+from runwatch.write.batch import Batch
+from runwatch.write.spool import Spool
+from runwatch.write.writer import Writer
 from tests.agent.helpers import RecordingTransport, wait_until
 
 
@@ -32,6 +32,25 @@ class Source:
         with self.lock:
             out, self.queue = self.queue, []
             return out
+
+
+class BacklogSource(Source):
+    """A source that, like the point buffer, hands over one batch per call and keeps the rest."""
+
+    def __call__(self) -> list[Batch]:
+        with self.lock:
+            return [self.queue.pop(0)] if self.queue else []
+
+    def has_backlog(self) -> bool:
+        with self.lock:
+            return bool(self.queue)
+
+    def flush_mark(self) -> int:
+        return self.made
+
+    def taken_mark(self) -> int:
+        with self.lock:
+            return self.made - len(self.queue)
 
 
 @pytest.fixture
@@ -194,3 +213,45 @@ def test_stop_when_insert_hangs_past_deadline_then_everything_spooled_by_stop(
     again.close()
     assert tokens == ["b0001", "b0002"]  # the stuck one too: its token makes a replay harmless
     assert writer.stats.spooled_points == 20
+
+
+def test_flush_when_source_keeps_a_backlog_then_writer_comes_straight_back_and_flush_covers_it(
+    transport: RecordingTransport,
+) -> None:
+    source = BacklogSource()
+    # a flush interval far longer than the test: only coming straight back delivers in time
+    writer = Writer(source, lambda: transport, spool=None, flush_interval=30.0, backlog=source)
+    writer.start()
+    try:
+        made = [source.add() for _ in range(5)]
+        assert writer.flush(timeout=5.0)
+        assert transport.order == [b.token for b in made]
+    finally:
+        writer.stop(5)
+
+
+def test_flush_when_backlog_not_yet_taken_then_not_reported_done(transport: RecordingTransport) -> None:
+    source = BacklogSource()
+    transport.down = True  # nothing is stored, so the flush can only end by timing out
+    writer = Writer(source, lambda: transport, spool=None, flush_interval=0.02, spool_after=60.0,
+                    retry_initial=0.01, retry_max=0.02, backlog=source)
+    writer.start()
+    try:
+        for _ in range(3):
+            source.add()
+        assert not writer.flush(timeout=0.3)
+        assert source.has_backlog()  # one batch in hand (pending): the rest stays in the source
+    finally:
+        transport.down = False
+        assert writer.stop(5)
+    assert transport.points() == 30  # stop() drains the backlog as well
+
+
+def test_stop_when_source_keeps_a_backlog_then_everything_delivered(transport: RecordingTransport) -> None:
+    source = BacklogSource()
+    writer = Writer(source, lambda: transport, spool=None, flush_interval=30.0, backlog=source)
+    for _ in range(4):
+        source.add()
+    writer.start()
+    assert writer.stop(5)
+    assert transport.points() == 40 and not source.has_backlog()

@@ -162,3 +162,27 @@ def test_webhook_payload_names_non_finite_values() -> None:
                                      "value", "message")} == {
             "rule": "r", "kind": "nonfinite", "state": "firing", "run_id": "run",
             "metric": "train/loss", "step": 3, "value": label, "message": "m"}
+
+
+def test_series_of_one_metric_on_several_hosts_fire_and_resolve_on_their_own() -> None:
+    """A run on two hosts logs the same metric (device and rank too): an active alert
+    belongs to one series, and only that series' own points can resolve it."""
+    dtype = [("run_id", object), ("metric", object), ("host", object), ("rank", np.uint32),
+             ("device", np.uint16), ("unit", object), ("step", np.uint64), ("t", np.int64),
+             ("value", np.float64), ("ing", np.int64)]
+
+    def poll(step: int, values: dict[tuple[str, int], float]) -> Any:
+        return np.array([("r", "temp", host, rank, rank, "", step, 1000 * step, value, 1000 * step)
+                         for (host, rank), value in sorted(values.items())], dtype=dtype)
+
+    hot = parse_alerts('[settings]\ndefaults = false\n[[rule]]\nname = "hot"\nkind = "threshold"\n'
+                       'metric = "temp"\nthreshold = 85\n').effective_rules()
+    evaluator = Evaluator(hot)
+    series = [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    first = evaluator.points(poll(1, {s: 90.0 if s == ("b", 1) else 50.0 for s in series}), {"r": "p"})
+    assert [(s.host, s.rank, s.active) for s in first] == [("b", 1, True)]
+    # every other series is cool; the firing one stays hot: nothing changes
+    assert evaluator.points(poll(2, {s: 90.0 if s == ("b", 1) else 40.0 for s in series}), {"r": "p"}) == []
+    # another series heats up while the first cools down: one fires, the other resolves
+    third = evaluator.points(poll(3, {s: 90.0 if s == ("a", 1) else 40.0 for s in series}), {"r": "p"})
+    assert sorted((s.host, s.rank, s.active) for s in third) == [("a", 1, True), ("b", 1, False)]

@@ -217,6 +217,41 @@ def test_nan_loss_posts_one_webhook_within_5s_with_run_rule_metric_step_value(
     assert firing["loss-nonfinite"]["notified"] == []
 
 
+def test_nan_in_a_burst_the_poller_catches_up_on_still_fires(
+    clickhouse_server: EmbeddedClickHouse, alerts_file: Path, receiver: Receiver, tmp_path: Path
+) -> None:
+    """More points than one poll reads (an agent replaying its spool after an outage) are
+    loaded as reduced backfills; the rules still see every point of them."""
+    database = f"test_alerts_burst_{uuid.uuid4().hex[:8]}"
+    client = clickhouse_server.client()
+    apply_schema(client, database)
+    settings = settings_for(clickhouse_server, database, alerts_file=alerts_file,
+                            poll_max_rows=200)
+    try:
+        with LiveServer(settings) as live:
+            live.wait_backfilled()
+            run = Run(project="vision", host=clickhouse_server.host, port=clickhouse_server.port,
+                      database=database, run_id=f"burst-{uuid.uuid4().hex[:8]}",
+                      system_metrics=False, flush_interval=60, spool_dir=tmp_path / "spool",
+                      environ={})
+            try:
+                assert run.flush(10)
+                live.settle()
+                catch_ups = live.runtime.poller.status().catch_ups
+                for step in range(3000):  # one batch, far over poll_max_rows
+                    run.log({"train/loss": math.nan if step == 2345 else 1.0}, step=step)
+                assert run.flush(10)
+                post = wait_for(lambda: receiver.posts("/hook", run_id=run.run_id, rule="loss-nan"),
+                                10, "the webhook POST")[0]
+                assert (post.body["step"], post.body["value"]) == (2345, "NaN")
+                assert live.runtime.poller.status().catch_ups > catch_ups
+            finally:
+                run.finish()
+    finally:
+        client.command(f"DROP DATABASE IF EXISTS {database} SYNC")
+        client.close()
+
+
 def test_failing_and_hanging_receivers_do_not_delay_the_other_channels(
     live: LiveServer, receiver: Receiver, make_run: Any
 ) -> None:

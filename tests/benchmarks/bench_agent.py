@@ -226,7 +226,8 @@ def run_workload(
     log_path = cfg.logs_dir / f"{tag}.log"
     workdir = tempfile.mkdtemp(prefix=f"bench-{tag}-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "MLFLOW_"))}
-    env["PYTHONPATH"] = str(REPO)
+    # a PYTHONPATH already set (another checkout's agent/ and backend/) comes first
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO)]))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     argv = [str(python), str(PEERS_DIR / script), "--steps", str(steps), "--workdir", workdir]
     for opt in options:

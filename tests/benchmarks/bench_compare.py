@@ -21,6 +21,7 @@ Against the embedded ClickHouse (a subprocess) and a `runwatch serve` subprocess
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -42,7 +43,7 @@ from tests.benchmarks.bench_backend import server_process  # noqa: E402
 from tests.support.clickhouse import EmbeddedClickHouse  # noqa: E402
 
 RESULTS: list[tuple[str, str, str]] = []
-PHASES = ["table", "groups", "smoothing", "export"]
+PHASES = ["table", "groups", "smoothing", "export", "profile"]
 
 
 def report(name: str, value: str, target: str = "") -> None:
@@ -63,13 +64,21 @@ def median_ms(fn: Any, n: int = 10) -> float:
 PROCESSES: list[Any] = []  # (name, psutil.Process) whose CPU time a request costs
 
 
-def cpu_ms(fn: Any, n: int = 10) -> tuple[float, str]:
-    """Median wall ms and the median CPU ms each process spent per call. On a shared machine
-    (load average far above the core count) wall time mostly measures waiting; CPU time is
-    the work."""
-    fn()
+def load_average() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def cpu_ms(fn: Any, n: int = 10, before_each: Any = None, warm_up: bool = True) -> tuple[float, str]:
+    """Median wall ms and the median CPU ms each process spent per call (and the 1-minute
+    load average when done). On a shared machine (load average far above the core count)
+    wall time mostly measures waiting; CPU time is the work. `before_each` runs untimed
+    before every call (e.g. a change that invalidates a cache)."""
+    if warm_up:
+        fn()
     walls, cpus = [], []
     for _ in range(n):
+        if before_each is not None:
+            before_each()
         before = [sum(p.cpu_times()[:2]) for _, p in PROCESSES] + [time.process_time()]
         began = time.perf_counter()
         fn()
@@ -78,7 +87,8 @@ def cpu_ms(fn: Any, n: int = 10) -> tuple[float, str]:
         cpus.append([(a - b) * 1000 for a, b in zip(after, before, strict=True)])
     names = [name for name, _ in PROCESSES] + ["this process"]
     per = [statistics.median(c[i] for c in cpus) for i in range(len(names))]
-    return statistics.median(walls), ", ".join(f"{n} {v:.0f}" for n, v in zip(names, per, strict=True) if v >= 0.5)
+    cpu = ", ".join(f"{n} {v:.0f}" for n, v in zip(names, per, strict=True) if v >= 0.5)
+    return statistics.median(walls), f"{cpu}; {load_average()}"
 
 
 def load(ch: EmbeddedClickHouse, database: str) -> None:
@@ -119,22 +129,58 @@ def load(ch: EmbeddedClickHouse, database: str) -> None:
         SELECT 'smooth-1m', 'train/loss', number, exp(-number / 300000) + sin(number * 7.1) / 5
         FROM numbers(1000000)""")
     db.command("INSERT INTO runs (run_id, project, status) VALUES ('smooth-1m', 'smooth', 'finished')")
+    settle_merges(db)
     db.close()
     print(f"loaded in {time.perf_counter() - began:.1f} s", flush=True)
 
 
+def settle_merges(db: Any) -> None:
+    """Merge the loaded parts now: ClickHouse's CPU is read per process, and background merges
+    right after a load would be counted against the first requests."""
+    for table in ("metric_points", "runs", "run_stats", "metric_rollup_1m"):
+        db.command(f"OPTIMIZE TABLE {table} FINAL")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and int(db.command("SELECT count() FROM system.merges")):
+        time.sleep(0.5)
+
+
+def touch_run(db: Any, run_id: str) -> Any:
+    """A new runs row for one run (a heartbeat, say): every kept runs table is out of date."""
+    def touch() -> None:
+        db.command(f"INSERT INTO runs (run_id, project, name, config_json, status) SELECT run_id, project, "
+                   f"name, config_json, status FROM runs FINAL WHERE run_id = '{run_id}'")
+    return touch
+
+
 def bench_table(ch: EmbeddedClickHouse, database: str, url: str) -> None:
     params = {"summary": "val/loss:min", "sort": "-config.optimizer.lr"}
+    first_page = {**params, "limit": "100"}
+    db = ch.client(database=database)
     with httpx.Client(timeout=60) as client:
         body: dict[str, Any] = {}
 
         def get() -> None:
             body.update(client.get(f"{url}/runs/table", params=params).json())
 
+        def get_page() -> None:
+            client.get(f"{url}/runs/table", params=first_page).raise_for_status()
+
+        cold, cpu = cpu_ms(get, 1, warm_up=False)
+        report("GET /runs/table, first request after the server started (nothing cached)",
+               f"{cold:.0f} ms wall; CPU ms: {cpu}", "")
+        server, cpu = cpu_ms(get, before_each=touch_run(db, "run-5"))
+        report(f"GET /runs/table, {body['total']:,} runs, {len(body['columns'])} columns, a summary, "
+               "after a runs row changed (table rebuilt, configs kept)",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "")
         server, cpu = cpu_ms(get)
-    report(f"GET /runs/table, {body['total']:,} runs, {len(body['columns'])} columns, a summary (HTTP)",
-           f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 300 ms with the first render")
-    db = ch.client(database=database)
+        report("GET /runs/table, the same, nothing changed (table kept)",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "")
+        server, cpu = cpu_ms(get_page, before_each=touch_run(db, "run-5"))
+        report("GET /runs/table?limit=100 (the page's first screen), after a runs row changed",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "")
+        server, cpu = cpu_ms(get_page)
+        report("GET /runs/table?limit=100, nothing changed",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 300 ms with the first render")
 
     def naive() -> None:
         rows = db.query_np("SELECT toString(run_id) AS run_id, step, value FROM metric_points WHERE metric = 'val/loss'")
@@ -190,17 +236,38 @@ def first_render(url: str) -> tuple[float, float] | None:
 def bench_groups(ch: EmbeddedClickHouse, database: str, url: str) -> None:
     # as the page asks: the checked runs by id
     params = {"metric": "train/loss", "group_by": "model.depth", "run_id": [f"g-{i}" for i in range(20)]}
+    db = ch.client(database=database)
+    stored = iter(range(10**6, 10**7))
+
+    def new_point() -> None:
+        # one more point of one member: the kept answer is out of date
+        db.command(f"INSERT INTO metric_points (run_id, metric, step, value) VALUES ('g-3', 'train/loss', {next(stored)}, 0.5)")
+
     with httpx.Client(timeout=60) as client:
         body: dict[str, Any] = {}
 
         def get() -> None:
             body.update(client.get(f"{url}/groups", params=params).json())
 
+        points = iter(range(1000, 2000))
+
+        def computed() -> None:
+            # another max_points is another answer: computed in full, with no insert (whose
+            # merges would count as ClickHouse's CPU) in the way
+            body.update(client.get(f"{url}/groups", params={**params, "max_points": next(points)}).json())
+
+        server, cpu = cpu_ms(computed)
+        sizes = [g["size"] for g in body["groups"]]
+        report(f"GET /groups: 20 runs x 50,000 steps (1 M points), {len(sizes)} groups, mean + band "
+               "(computed: nothing kept for these parameters)",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 500 ms")
+        server, cpu = cpu_ms(get, before_each=new_point)
+        report("GET /groups, after a member stored a point (runs table for the 20 runs and the "
+               "answer recomputed; ClickHouse's CPU includes merging that insert)",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "")
         server, cpu = cpu_ms(get)
-    sizes = [g["size"] for g in body["groups"]]
-    report(f"GET /groups: 20 runs x 50,000 steps (1 M points), {len(sizes)} groups, mean + band",
-           f"{server:.0f} ms median wall; CPU ms: {cpu}", "< 500 ms")
-    db = ch.client(database=database)
+        report("GET /groups, the same, nothing stored since (answer kept)",
+               f"{server:.0f} ms median wall; CPU ms: {cpu}", "")
 
     def naive() -> None:
         import pandas as pd
@@ -241,6 +308,62 @@ def bench_smoothing(url: str) -> None:
         naive_ms, cpu = cpu_ms(naive, 3)
         report("naive: the 1 M raw points to the browser as JSON for client-side smoothing",
                f"{naive_ms:.0f} ms wall, {size / 1e6:.0f} MB; CPU ms: {cpu}", "")
+
+
+def bench_profile(ch: EmbeddedClickHouse, database: str) -> None:
+    """Where a request's time goes, stage by stage, in this process (no HTTP, no cache): the
+    SQL (ClickHouse's CPU), decoding, Python, JSON — and /groups' SQL before and after."""
+    from runwatch.server.api.routes.runs_table import _json
+    from runwatch.server.compare import grouping
+    from runwatch.server.compare import queries as cq
+    from runwatch.server.compare import table as tbl
+    from runwatch.server.compare.cache import ConfigCache
+    from runwatch.server.query import queries
+    from runwatch.server.query.clients import ClientPool
+    from runwatch.server.query.metric_queries import Window
+    from runwatch.server.settings import ClickHouseSettings
+
+    pool = ClientPool(ClickHouseSettings(ch_host=ch.host, ch_port=ch.port, ch_database=database))
+    saved = PROCESSES[:]
+    PROCESSES[:] = [p for p in saved if p[0] == "clickhouse"]
+    try:
+        runs_q = queries.runs_page(queries.RunsFilter(), tbl.ALL_RUNS, 0, 300_000)
+        stages = [
+            ("runs query (join of runs FINAL and run_stats), rows decoded", lambda: pool.query(*runs_q).result_rows),
+            ("the same, decoded column by column", lambda: pool.get().query(runs_q.sql, parameters=runs_q.params, column_oriented=True).result_columns),
+            ("summary val/loss:min from the rollup", lambda: pool.query(*cq.summaries(["val/loss"], ["min"])).result_rows),
+            ("data_version probe (what a kept table costs)", lambda: pool.query(*cq.data_version()).result_rows),
+        ]
+        for name, fn in stages:
+            ms, cpu = cpu_ms(fn, 5)
+            report(f"profile, runs table: {name}", f"{ms:.0f} ms; CPU ms: {cpu}")
+        wanted = tbl.parse_summaries(["val/loss:min"])
+        configs = ConfigCache()
+        build = lambda flat=None: tbl.build_table(pool, 300_000, sort=["-config.optimizer.lr"],  # noqa: E731
+                                                  wanted=wanted, flatten_config=flat)
+        ms, cpu = cpu_ms(build, 5)
+        report("profile, runs table: whole build, configs flattened each time", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: build(configs), 5)
+        report("profile, runs table: whole build, flattened configs kept", f"{ms:.0f} ms; CPU ms: {cpu}")
+        table = build(configs)
+        ms, cpu = cpu_ms(lambda: _json(table, table.columns, table.rows), 5)
+        report("profile, runs table: JSON of 10,000 rows x 21 columns", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: _json(table, table.columns, table.rows[:100]), 5)
+        report("profile, runs table: JSON of the first 100 rows", f"{ms:.1f} ms; CPU ms: {cpu}")
+        runs = [f"g-{i}" for i in range(20)]
+        numbers = [i % 4 + 1 for i in range(20)]
+        new = cq.grouped("train/loss", runs, numbers, Window())
+        old = new.sql.replace("transform(run_id,", "transform(toString(run_id),").replace(
+            "SETTINGS max_threads = 1", "ORDER BY g, step")
+        ms, cpu = cpu_ms(lambda: pool.query_np(old, new.params), 5)
+        report("profile, /groups SQL before (toString(run_id), ORDER BY g, step, both threads)", f"{ms:.0f} ms; CPU ms: {cpu}")
+        ms, cpu = cpu_ms(lambda: pool.query_np(*new), 5)
+        report("profile, /groups SQL now (LowCardinality run_id, unordered, one thread)", f"{ms:.0f} ms; CPU ms: {cpu}")
+        groups = [grouping.Group({"config.model.depth": d}, [r for r, n in zip(runs, numbers, strict=True) if n == d + 1]) for d in range(4)]
+        ms, cpu = cpu_ms(lambda: grouping.read_groups(pool, "train/loss", groups, Window(), 1000), 5)
+        report("profile, /groups: SQL + decode + sort per group + LTTB + JSON", f"{ms:.0f} ms; CPU ms: {cpu}")
+    finally:
+        PROCESSES[:] = saved
 
 
 def load_export(ch: EmbeddedClickHouse, database: str, rows: int) -> None:
@@ -308,6 +431,8 @@ def main() -> int:
                     bench_smoothing(url)
                 if "export" in only:
                     bench_export(url, process, args.export_rows)
+                if "profile" in only:
+                    bench_profile(ch, "bench_compare")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\n| measurement | result | target |\n| --- | --- | --- |")

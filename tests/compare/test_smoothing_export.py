@@ -255,3 +255,59 @@ def test_jsonl_export_of_one_metric_and_a_step_range(live: LiveServer) -> None:
 )
 def test_export_bad_requests(live: LiveServer, path: str, params: dict[str, Any], status: int) -> None:
     assert live.get(path, **params).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("params", "reference", "reach"),
+    [
+        ({"smoothing": "ema", "weight": 0.99}, lambda y, at: ema_reference(y, 0.99)[at], 0),
+        ({"smoothing": "sma", "window": 501}, lambda y, at: sma_reference(y, 501, at), 250),
+        ({"smoothing": "gaussian", "sigma": 40}, lambda y, at: gaussian_reference(y, 40, at), 160),
+        ({"smoothing": "savgol", "window": 301, "order": 3}, lambda y, at: savgol_reference(y, 301, 3, at), 150),
+    ],
+)
+def test_live_tail_continues_the_filter_without_a_jump_at_the_join(
+        live: LiveServer, noisy: np.ndarray, params: dict[str, Any], reference: Any, reach: int) -> None:
+    # What a chart held when the run had reached `held` (a NaN just before it), then the tail.
+    held = HOLE + 100
+    step_a, _, smooth_a, _ = smoothed(live, to_step=held, **params)
+    response = live.get("/metrics/noisy", metric="train/loss", max_points=100_000,
+                        tail_after_step=held, **params)
+    assert response.status_code == 200, response.text
+    (tail,) = response.json()["series"]
+    # `reach` finite points back from the held end; the NaN at HOLE lies inside that reach
+    expected_from = held + 1 - reach - (1 if reach > 100 else 0)
+    assert tail["from_step"] == expected_from and tail["replace"] is False
+    assert tail["step"][0] == expected_from and tail["step"][-1] == N - 1
+    keep = step_a < tail["from_step"]
+    step = np.concatenate([step_a[keep], np.array(tail["step"])])
+    joined = np.concatenate([smooth_a[keep], decode(tail["smoothed"])])
+    assert np.all(np.diff(step) > 0)
+    np.testing.assert_allclose(joined, reference(noisy, step), rtol=1e-9)
+
+
+def test_tail_without_smoothing_is_422(live: LiveServer) -> None:
+    response = live.get("/metrics/noisy", metric="train/loss", tail_after_step=10)
+    assert response.status_code == 422 and "tail_after_step needs smoothing" in response.text
+
+
+def test_card_download_has_every_runs_points_of_the_window_with_a_run_id(live: LiveServer) -> None:
+    response = live.get("/export", run_id=["noisy", "big", "nope"], metric=["train/loss", "a"],
+                        from_step=HOLE - 1, to_step=HOLE + 2, format="csv")
+    assert response.status_code == 200
+    assert 'filename="runs.csv"' in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    got = [(r["run_id"], r["metric"], int(r["step"])) for r in rows]
+    # big logs `a` at even steps, series by rank (step % 3); runs without points add nothing
+    assert got == [("big", "a", HOLE + 2), ("big", "a", HOLE),
+                   *[("noisy", "train/loss", s) for s in range(HOLE - 1, HOLE + 3)]]
+    assert [r["value"] for r in rows if r["run_id"] == "noisy"][1] == "nan"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"run_id": "noisy", "format": "xls"}, {"run_id": "noisy", "from_time": 9, "to_time": 1}],
+)
+def test_card_download_bad_requests_are_422(live: LiveServer, params: dict[str, Any]) -> None:
+    response = live.get("/export", **params)
+    assert response.status_code == 422 and response.json()["detail"]

@@ -124,9 +124,11 @@ def test_kill_query_when_client_query_id_then_sleeping_query_stops(
     worker = threading.Thread(target=run)
     worker.start()
     client = clickhouse_server.client()
-    kill = f"KILL QUERY WHERE query_id = '{query_id}'"
-    # KILL answers a row per query it stopped: none until the query has started
-    assert _wait_for(lambda: bool(client.query(kill).result_rows))
+    running = "SELECT count() FROM system.processes WHERE query_id = {id:String}"
+    assert _wait_for(lambda: client.command(running, parameters={"id": query_id}) == 1)
+    # (a KILL that matches nothing is an empty body, which clickhouse-connect reads as [['']])
+    killed = client.query(f"KILL QUERY WHERE query_id = '{query_id}'").result_rows
+    assert [row[1] for row in killed] == [query_id]
     worker.join(30)
     assert not worker.is_alive()
     assert time.monotonic() - started < 25  # the query alone would sleep 30 s

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from runwatch.batch import Batch
 from runwatch.config import ClickHouseTarget
 from runwatch.importers import tensorboard_reader as tensorboard
 from runwatch.importers.cli import run_import as run_handles
 from runwatch.importers.store import ImportStore
+from runwatch.write.batch import Batch
 from tests.importers.helpers import (
     assert_same,
     expected_stats,

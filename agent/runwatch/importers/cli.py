@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runwatch.agent_cli import target_arguments, target_kwargs
+from runwatch.cli.agent import target_arguments, target_kwargs
 
 _SOURCES = {
     "tensorboard": ("LOGDIR", "a TensorBoard log directory: one run per directory of event files"),
@@ -77,9 +77,9 @@ def _import(args: argparse.Namespace) -> int:
 
 def run_import(command: str, handles: list[Any], target: Any,
                store_factory: Callable[[Any], Any] | None = None) -> int:
+    from runwatch.cli.progress import Progress
     from runwatch.importers.source import SourceError
     from runwatch.importers.store import ImportStore, StoreError
-    from runwatch.progress import Progress
 
     store = (store_factory or ImportStore)(target)
     try:

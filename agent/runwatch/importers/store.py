@@ -25,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from runwatch.batch import Batch
-from runwatch.buffer import Chunk
 from runwatch.config import NO_DEVICE, ClickHouseTarget
-from runwatch.encode import (
+from runwatch.importers.source import Series, SourceRun
+from runwatch.metadata import config_json
+from runwatch.write.batch import Batch
+from runwatch.write.buffer import Chunk
+from runwatch.write.encode import (
     METRIC_COLUMN_NAMES,
     METRIC_POINTS,
     RUN_COLUMN_NAMES,
@@ -37,10 +39,8 @@ from runwatch.encode import (
     RunRow,
     encode_run_rows,
 )
-from runwatch.importers.source import Series, SourceRun
-from runwatch.metadata import config_json
-from runwatch.registry import MetricRegistry
-from runwatch.transport import ClickHouseTransport, Transport, TransportError
+from runwatch.write.registry import MetricRegistry
+from runwatch.write.transport import ClickHouseTransport, Transport, TransportError
 
 
 class StoreError(RuntimeError):

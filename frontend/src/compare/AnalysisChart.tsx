@@ -1,12 +1,13 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 
+import { drawNonFinite } from "../charts/markers";
 import { readChartTheme } from "../charts/theme";
 import { formatTick } from "../core/format";
 import { alpha, type ChartData } from "./chartData";
 
 /** One uPlot for the Runs view (grouped bands or smoothed runs), made anew per data change. */
-export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLabel: string; timeAxis: boolean }) {
+export function AnalysisChart({ data, xLabel, timeAxis, height = 320, legend = true }: { data: ChartData; xLabel: string; timeAxis: boolean; height?: number; legend?: boolean }) {
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = holder.current;
@@ -15,9 +16,9 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
     const axis = { stroke: theme.axis, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid }, font: theme.font };
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
-      height: 320,
+      height,
       scales: { x: { time: timeAxis } },
-      legend: { show: true },
+      legend: { show: legend },
       cursor: { drag: { x: true, y: false } },
       axes: [
         { ...axis, label: xLabel, labelFont: theme.font },
@@ -35,6 +36,7 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
         })),
       ],
       bands: data.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
+      hooks: { draw: [(u) => drawNonFinite(u, data.markers ?? [], theme)] },
     };
     const plot = new uPlot(opts, [data.x, ...data.ys] as uPlot.AlignedData, el);
     // A band's two edges are not lines of their own: keep them out of the legend.
@@ -45,12 +47,14 @@ export function AnalysisChart({ data, xLabel, timeAxis }: { data: ChartData; xLa
     });
     el.dataset.series = String(data.series.filter((s) => !s.band).length);
     el.dataset.bands = String(data.bands.length);
-    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height: 320 }));
+    el.dataset.lastX = String(data.x[data.x.length - 1] ?? "");
+    el.dataset.nonFinite = String((data.markers ?? []).reduce((n, m) => n + m.idx.length, 0));
+    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height }));
     observer.observe(el);
     return () => {
       observer.disconnect();
       plot.destroy();
     };
-  }, [data, xLabel, timeAxis]);
+  }, [data, xLabel, timeAxis, height, legend]);
   return <div ref={holder} className="w-full" data-testid="analysis-chart" />;
 }

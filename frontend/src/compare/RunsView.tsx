@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
@@ -123,18 +123,39 @@ function SummaryPicker({ onAdd }: { onAdd: (spec: string) => void }) {
   );
 }
 
+/** Rows of a new query's first screen, asked for before the whole table (10,000 runs are
+ * megabytes of JSON; the first screen is tens of rows, drawn as soon as they arrive). */
+const FIRST_PAGE = 100;
+
 function useTable(filter: string, sort: readonly string[], summaries: readonly string[]) {
   const [state, setState] = useState<{ key: string; table: Table | null; error: string | null; ms: number }>({ key: "", table: null, error: null, ms: 0 });
   const key = JSON.stringify([filter, sort, summaries]);
   const [tick, setTick] = useState(0);
+  const shownKey = useRef("");
   useEffect(() => {
     const abort = new AbortController();
     const started = performance.now();
-    fetchRunsTable({ filter, sort, summaries }, abort.signal)
-      .then((table) => setState({ key, table, error: null, ms: performance.now() - started }))
-      .catch((e: unknown) => {
-        if (!abort.signal.aborted) setState((s) => ({ ...s, key, error: e instanceof Error ? e.message : String(e) }));
-      });
+    const query = { filter, sort, summaries };
+    const fail = (e: unknown) => {
+      if (!abort.signal.aborted) setState((s) => ({ ...s, key, error: e instanceof Error ? e.message : String(e) }));
+    };
+    const whole = () =>
+      fetchRunsTable(query, abort.signal)
+        .then((table) => {
+          shownKey.current = key;
+          setState({ key, table, error: null, ms: performance.now() - started });
+        })
+        .catch(fail);
+    if (shownKey.current === key) void whole(); // a refresh: the rows on screen stay meanwhile
+    else
+      void fetchRunsTable(query, abort.signal, FIRST_PAGE)
+        .then((table) => {
+          setState({ key, table, error: null, ms: performance.now() - started });
+          if (table.rows.length < table.matched) return whole();
+          shownKey.current = key;
+          return undefined;
+        })
+        .catch(fail);
     return () => abort.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- key stands for the query
   }, [key, tick]);

@@ -73,6 +73,8 @@ export interface SmoothedSeries {
   value: WireValue[];
   smoothed?: WireValue[];
   x?: WireValue[];
+  /** A tail answer (tail_after_step): the held points from this step on are replaced. */
+  from_step?: number;
 }
 
 export class HttpError extends Error {
@@ -114,8 +116,9 @@ export function tableParams(query: TableQuery, extra: Record<string, string | st
   return q;
 }
 
-export const fetchRunsTable = (query: TableQuery, signal?: AbortSignal) =>
-  getJson<RunsTable>(`runs/table?${tableParams(query).toString()}`, signal);
+/** `limit`: only the first rows (of the filtered, sorted table), for a quick first screen. */
+export const fetchRunsTable = (query: TableQuery, signal?: AbortSignal, limit?: number) =>
+  getJson<RunsTable>(`runs/table?${tableParams(query, limit === undefined ? {} : { limit: String(limit) }).toString()}`, signal);
 
 export const fetchMetricNames = (signal?: AbortSignal) => getJson<{ metrics: string[] }>("runs/metrics", signal);
 

@@ -4,6 +4,7 @@
  * Runs: per run the raw series faint and the server-smoothed series on top.
  */
 
+import type { MarkerSet } from "../charts/markers";
 import type { WireValue } from "../core/types";
 import type { GroupSeries, SmoothedSeries } from "./api";
 import type { XAxis } from "./viewState";
@@ -23,6 +24,15 @@ export interface ChartData {
   series: ChartSeries[];
   /** Pairs of indices into `series` (upper, lower) with their fill. */
   bands: { upper: number; lower: number; fill: string }[];
+  /** NaN/Inf points of the raw lines, drawn as markers (uPlot column = series index + 1). */
+  markers?: MarkerSet[];
+}
+
+function nonFiniteNumber(v: WireValue | undefined): number | null {
+  if (v === "NaN") return Number.NaN;
+  if (v === "Infinity") return Number.POSITIVE_INFINITY;
+  if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return typeof v === "number" && !Number.isFinite(v) ? v : null;
 }
 
 export function num(v: WireValue | undefined): number | null {
@@ -89,6 +99,7 @@ export function runChartData(
 ): ChartData {
   const tables: { x: number[]; ys: (number | null)[][] }[] = [];
   const series: ChartSeries[] = [];
+  const odd: { column: number; color: string; xs: number[]; values: number[] }[] = [];
   for (const run of runs) {
     for (const s of run.series) {
       const xs = xOf(s, axis, run.start);
@@ -97,6 +108,8 @@ export function runChartData(
       const raw = keep.map(([, i]) => num(s.value[i]));
       const ys = [raw];
       const color = colorOf(run.runId);
+      const bad = keep.map(([x, i]) => [x, nonFiniteNumber(s.value[i])] as const).filter((p): p is readonly [number, number] => p[1] !== null);
+      if (bad.length > 0) odd.push({ column: series.length + 1, color, xs: bad.map((p) => p[0]), values: bad.map((p) => p[1]) });
       const label = run.series.length > 1 ? `${run.name} ${s.host}:${s.rank}` : run.name;
       if (s.smoothed) {
         series.push({ label: `${label} raw`, color, width: 1, alpha: 0.25, band: false });
@@ -108,5 +121,8 @@ export function runChartData(
       tables.push({ x: keep.map(([x]) => x), ys });
     }
   }
-  return { ...joinOnX(tables), series, bands: [] };
+  const joined = joinOnX(tables);
+  const at = new Map(joined.x.map((x, i) => [x, i]));
+  const markers = odd.map((m) => ({ column: m.column, color: m.color, idx: m.xs.map((x) => at.get(x) as number), value: m.values }));
+  return { ...joined, series, bands: [], markers };
 }

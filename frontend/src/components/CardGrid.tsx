@@ -2,6 +2,9 @@ import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp } from "../app/services";
+import { AnalysisCard } from "../compare/AnalysisCard";
+import { cardAnalysisOn } from "../compare/cardAnalysis";
+import { useCompare } from "../compare/store";
 import { cardLayout } from "../core/cardLayout";
 import { constantCardKey } from "../store/constantCards";
 import { cardIndexOf, hasSelectedRun, visibleCards, type CardSpec } from "../store/selectors";
@@ -44,6 +47,7 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
     })),
   );
   const sections = useMemo(() => group(cards, pinned), [cards, pinned]);
+  const analysis = useCompare(cardAnalysisOn);
   const constantKey = useApp((s) => constantCardKey(s, cards));
   const constant = useMemo(() => new Set(constantKey.split("\n")), [constantKey]);
   const [folded, setFolded] = useState<Record<string, boolean>>({ "agent internals": true });
@@ -117,7 +121,14 @@ export function CardGrid({ tab, emptyText }: { tab: string; emptyText?: string }
             )}
             {!isFolded && charts.length > 0 && (
               <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(${layout.cols}, minmax(0, 1fr))` }}>
-                {box.width > 0 && charts.map((card) => <MetricCard key={card.id} card={card} height={layout.plotHeight} />)}
+                {box.width > 0 &&
+                  charts.map((card) =>
+                    analysis ? (
+                      <AnalysisCard key={card.id} card={card} height={layout.plotHeight} />
+                    ) : (
+                      <MetricCard key={card.id} card={card} height={layout.plotHeight} />
+                    ),
+                  )}
               </div>
             )}
           </section>

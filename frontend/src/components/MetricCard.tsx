@@ -1,6 +1,7 @@
 import { memo, useEffect, useRef } from "react";
 
 import { useApp, useServices } from "../app/services";
+import { CardDownload } from "../compare/CardDownload";
 import { toggleLogScale, toggleRobustRange } from "../store/actions";
 import { showLogsAround } from "../store/richNav";
 import { isRunSelected } from "../store/uiSlice";
@@ -65,6 +66,7 @@ export const MetricCard = memo(function MetricCard({ card, height, boxHeight }: 
         </span>
         {card.perDevice && <span className="rounded-md bg-subtle px-1.5 py-px text-[0.625rem] font-medium text-muted">per GPU</span>}
         {unit && <span className="rounded-md bg-subtle px-1.5 py-px text-[0.625rem] font-medium text-muted">{unit}</span>}
+        <CardDownload card={card} />
         <button
           type="button"
           aria-label={`Console lines around the hovered point of ${card.id}`}

@@ -4,7 +4,8 @@ import { useShallow } from "zustand/react/shallow";
 import { useApp, useServices } from "../app/services";
 import type { RunInfo } from "../core/types";
 import { selectRuns, setGroupByProject, setRunSearch, toggleRunSelected } from "../store/actions";
-import { colorOf } from "../store/runsSlice";
+import { RunDetailButton } from "../compare/RunDetailButton";
+import { colorOf, runLabel } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
 import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
@@ -138,14 +139,16 @@ export function RunBar() {
                 </span>
               )}
               {group.runs.map((run) => (
-                <RunBadge
-                  key={run.run_id}
-                  run={run}
-                  color={colorOf({ runColors: colors }, run.run_id)}
-                  selected={isRunSelected(selection, run.run_id)}
-                  onToggle={onToggle}
-                  onPickColor={onPickColor}
-                />
+                <span key={run.run_id} className="inline-flex items-center">
+                  <RunBadge
+                    run={run}
+                    color={colorOf({ runColors: colors }, run.run_id)}
+                    selected={isRunSelected(selection, run.run_id)}
+                    onToggle={onToggle}
+                    onPickColor={onPickColor}
+                  />
+                  <RunDetailButton runId={run.run_id} label={runLabel(run, run.run_id)} />
+                </span>
               ))}
             </div>
           ))}

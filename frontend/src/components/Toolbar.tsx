@@ -1,6 +1,7 @@
 import { useShallow } from "zustand/react/shallow";
 
 import { useApp, useServices } from "../app/services";
+import { CardAnalysisControls } from "../compare/CardAnalysisControls";
 import { xModeOf } from "../charts/controller";
 import { formatStep } from "../core/format";
 import { setGpuView, setPanelFilter, setSmoothing, setXMode, setXRange } from "../store/actions";
@@ -71,6 +72,7 @@ export function Toolbar({ title, charts }: { title: string; charts: boolean }) {
             />
             <span className="w-7 text-right font-medium tabular-nums text-fg">{smoothing === 0 ? "off" : smoothing.toFixed(2)}</span>
           </label>
+          <CardAnalysisControls />
           {hasGpu && (
             <div className="flex items-center gap-2 text-xs text-muted">
               <span>GPUs</span>

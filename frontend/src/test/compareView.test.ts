@@ -131,4 +131,15 @@ describe("chart data", () => {
     const relative = runChartData([{ runId: "a", name: "A", start: -1000, series: [s] }], { kind: "relative" }, () => "#000000");
     expect(relative.x).toEqual([1, 2, 3]);
   });
+
+  it("keeps NaN/Inf raw points as markers of their raw line at their x", () => {
+    const s = { run_id: "a", metric: "m", host: "", rank: 0, device: 65535, step: [0, 1, 2, 3], time: [0, 1, 2, 3], value: [3, "NaN" as const, "-Infinity" as const, 1], smoothed: [3, 3, 3, 2] };
+    const other = { ...s, run_id: "b", step: [5], time: [5], value: ["Infinity" as const], smoothed: [1] };
+    const data = runChartData([{ runId: "a", name: "A", start: 0, series: [s] }, { runId: "b", name: "B", start: 0, series: [other] }], { kind: "step" }, (id) => (id === "a" ? "#111111" : "#222222"));
+    expect(data.markers).toEqual([
+      { column: 1, color: "#111111", idx: [1, 2], value: [NaN, -Infinity] },
+      { column: 3, color: "#222222", idx: [4], value: [Infinity] },
+    ]);
+    expect(data.ys[1]).toEqual([3, 3, 3, 2, null]); // the smoothed line carries on
+  });
 });

@@ -32,6 +32,7 @@ from _harness import (
     timed_loop,
 )
 
+import runwatch
 from runwatch import Run
 
 
@@ -113,6 +114,7 @@ def latency_mode(steps: int, workdir: str, opts: dict[str, str]) -> dict[str, An
         stored = stored_count(opts, run_id)
     complete = stored == points
     return {
+        "agent_code": os.path.dirname(runwatch.__file__),  # which checkout's agent ran
         "steps": steps,
         "points": points,
         **latency_summary(lat),

@@ -16,12 +16,12 @@ _KEY_FIELDS = ("run_id", "metric", "host", "rank", "device")
 Raw = tuple[str, str, str, int, int]  # (run_id, metric, host, rank, device) of a series
 
 
-def _factorize(values: list[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
-    """Distinct values and each value's code, by hashing (no sort of strings)."""
-    distinct = list(dict.fromkeys(values))
-    codes = {v: i for i, v in enumerate(distinct)}
+def _factorize(values: list[Any]) -> tuple[dict[Any, int], npt.NDArray[np.intp]]:
+    """Each distinct value's code (in order of appearance) and each value's code, by
+    hashing (no sort of strings)."""
+    codes = {v: i for i, v in enumerate(dict.fromkeys(values))}
     inverse = np.fromiter(map(codes.__getitem__, values), dtype=np.intp, count=len(values))
-    return distinct, inverse
+    return codes, inverse
 
 
 class Groups:
@@ -47,9 +47,11 @@ class Groups:
         self.time = np.asarray(rows["t"], dtype=np.int64)
         self.ingested = np.asarray(rows["ing"], dtype=np.int64)
         self.finite = np.isfinite(self.value)
-        self.metrics, self.metric_of_group = _factorize(self.metric[self.starts].tolist())
-        self.runs, self.run_of_group = _factorize(self.run[self.starts].tolist())
-        self._index: dict[Raw, int] | None = None
+        self._metric_code, self.metric_of_group = _factorize(self.metric[self.starts].tolist())
+        self._run_code, self.run_of_group = _factorize(self.run[self.starts].tolist())
+        self.metrics = list(self._metric_code)
+        self.runs = list(self._run_code)
+        self._pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
 
     def raw(self, groups: Sequence[int] | npt.NDArray[np.intp]) -> list[Raw]:
         s = self.starts[np.asarray(groups, dtype=np.intp)]
@@ -57,11 +59,27 @@ class Groups:
                         self.rank[s].tolist(), self.device[s].tolist(), strict=True))
 
     def groups_of(self, raws: Iterable[Raw]) -> list[int]:
-        """Groups of these series present in this poll (an index is built on first use)."""
-        if self._index is None:
-            self._index = {r: g for g, r in enumerate(self.raw(np.arange(len(self.starts))))}
-        found = (self._index.get(r) for r in raws)
-        return [g for g in found if g is not None]
+        """Groups of these series present in this poll. The few series looked up (the
+        rule's active alerts) are found by their (run, metric) code in a sorted array; a
+        dict over every series of the poll cost most of a cycle to build."""
+        if self._pairs is None:
+            pair = self.run_of_group * len(self.metrics) + self.metric_of_group
+            order = np.argsort(pair, kind="stable")
+            self._pairs = (pair[order], order)
+        sorted_pair, order = self._pairs
+        found = []
+        for run, metric, host, rank, device in raws:
+            run_code, metric_code = self._run_code.get(run), self._metric_code.get(metric)
+            if run_code is None or metric_code is None:
+                continue
+            code = run_code * len(self.metrics) + metric_code
+            lo, hi = np.searchsorted(sorted_pair, [code, code + 1])
+            for group in order[lo:hi].tolist():  # series of this run and metric
+                s = self.starts[group]
+                if self.host[s] == host and self.rank[s] == rank and self.device[s] == device:
+                    found.append(group)
+                    break
+        return found
 
     def point(self, i: int) -> dict[str, Any]:
         return {"metric": str(self.metric[i]), "host": str(self.host[i]),

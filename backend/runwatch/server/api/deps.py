@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from runwatch.server.api.runtime import Runtime
+from runwatch.server.compare.cache import CompareCache
 from runwatch.server.live.broadcaster import Broadcaster
 from runwatch.server.live.cache import SeriesCache
 from runwatch.server.live.poller import Poller
@@ -43,6 +44,10 @@ def get_clickhouse(runtime: RuntimeDep) -> ClientPool:
     return runtime.pool
 
 
+def get_compare_cache(runtime: RuntimeDep) -> CompareCache:
+    return runtime.compare
+
+
 def get_tabs(runtime: RuntimeDep) -> TabsConfig:
     return runtime.tabs
 
@@ -53,3 +58,4 @@ BroadcasterDep = Annotated[Broadcaster, Depends(get_broadcaster)]
 PollerDep = Annotated[Poller, Depends(get_poller)]
 ClickHouseDep = Annotated[ClientPool, Depends(get_clickhouse)]
 TabsDep = Annotated[TabsConfig, Depends(get_tabs)]
+CompareCacheDep = Annotated[CompareCache, Depends(get_compare_cache)]

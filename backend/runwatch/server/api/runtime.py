@@ -21,6 +21,7 @@ from runwatch.server.alerts.engine import AlertEngine
 from runwatch.server.alerts.model import Alert
 from runwatch.server.alerts.notifier import Notifier
 from runwatch.server.alerts.store import AlertStore
+from runwatch.server.compare.cache import CompareCache
 from runwatch.server.console.runner import SqlConsole
 from runwatch.server.live import sse_encoding
 from runwatch.server.live.broadcaster import Broadcaster
@@ -60,6 +61,7 @@ class Runtime:
             client_queue=s.sse_client_queue, client_queue_bytes=int(s.sse_client_queue_mb * _MB),
         )
         self.pool = ClientPool(s)
+        self.compare = CompareCache()
         self.alerts_config: AlertsConfig = load_alerts(s.alerts_file)
         self.alerts_store = AlertStore(self.pool)
         self.alerts: AlertEngine | None = None

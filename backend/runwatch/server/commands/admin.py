@@ -84,7 +84,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from runwatch.progress import Progress
+    from runwatch.cli.progress import Progress
     from runwatch.server.migrate import SchemaError, apply_schema, default_sql_dir, load_migrations
 
     settings, client = _connect(database="")

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from runwatch.agent_cli import stop_on_signals, target_arguments, target_kwargs
+from runwatch.cli.agent import stop_on_signals, target_arguments, target_kwargs
 
 # Ended runs stay 24 h on Progress: restarting faster buries a wall in them (server/demo.py).
 DEFAULT_RESTART_AFTER_SEC = 300.0

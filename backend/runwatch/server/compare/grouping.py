@@ -64,6 +64,7 @@ def read_groups(pool: ClientPool, metric: str, groups: Sequence[Group], window: 
     g_col = rows["g"] if len(rows) else np.empty(0, dtype=np.uint32)
     for i, group in enumerate(groups, start=1):
         part = rows[g_col == i]
+        part = part[np.argsort(part["step"], kind="stable")]
         out.append(_group_json(group, part, max_points))
     return out
 

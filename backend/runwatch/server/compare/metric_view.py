@@ -6,6 +6,12 @@ long run's smoothed curve is the smoothed signal, not a smoothed min/max envelop
 `smoothing_max_rows` points in the window the plain read is returned with `smoothed: false`
 and the page smooths what it has (zooming in brings the window under the cap).
 
+A live chart continues the filter with `tail_after` (the last step it holds): the filter
+still runs over every raw point, and each series returns only its points from `from_step` on
+(`replace: false`) — the new points and, before them, the ones whose smoothed value the new
+points changed (a centred filter reaches `reach()` points to the right). The page drops what
+it holds from `from_step` and appends: the line equals a full read, with no jump at the join.
+
 The x metric is looked up in ClickHouse at the returned steps of each series (a join on
 (run, step)); steps where it was not logged get NaN.
 """
@@ -18,7 +24,7 @@ import numpy as np
 import orjson
 
 from runwatch.server.compare import queries as cq
-from runwatch.server.compare.smoothing import Smoothing, smooth
+from runwatch.server.compare.smoothing import FloatArray, Smoothing, smooth
 from runwatch.server.live.sse_encoding import series_json, values_json
 from runwatch.server.query import metric_queries as mq
 from runwatch.server.query.clients import ClientPool
@@ -34,13 +40,13 @@ class ViewRead:
 
 def read_view(pool: ClientPool, run_id: str, metric: str, window: mq.Window, max_points: int,
               raw_max_rows: int, smoothing: Smoothing | None, smoothing_max_rows: int,
-              x_metric: str | None) -> ViewRead:
+              x_metric: str | None, tail_after: int | None = None) -> ViewRead:
     view = None
     if smoothing is not None:
         n = int(pool.query(*mq.metric_extent(run_id, metric, window)).result_rows[0][0])
         if n <= smoothing_max_rows:
             view = ViewRead(MetricRead("raw", _smoothed(pool, run_id, metric, window, max_points,
-                                                        n, smoothing)), True)
+                                                        n, smoothing, tail_after)), True)
     if view is None:
         view = ViewRead(read_metric(pool, run_id, metric, window, max_points, raw_max_rows), False)
     if x_metric is not None:
@@ -49,8 +55,29 @@ def read_view(pool: ClientPool, run_id: str, metric: str, window: mq.Window, max
     return view
 
 
+def reach(s: Smoothing) -> int:
+    """How many points before a series' end an appended point can change: 0 for the causal
+    EMA; the right half-window of SMA and Savitzky–Golay; the Gaussian's truncated radius."""
+    if s.kind == "ema":
+        return 0
+    if s.kind == "gaussian":
+        return int(4.0 * s.sigma + 0.5)
+    return s.window // 2
+
+
+def _first_changed(held: FloatArray, reach: int) -> int:
+    """The index of the first held point whose smoothed value new points can change: the
+    filters count finite points only, so `reach` finite points back (a NaN between them is
+    carried from one of those)."""
+    finite = np.flatnonzero(np.isfinite(held))
+    k = finite.size - reach
+    if k >= finite.size:
+        return held.size
+    return int(finite[k]) if k > 0 else 0
+
+
 def _smoothed(pool: ClientPool, run_id: str, metric: str, window: mq.Window, max_points: int,
-              n: int, smoothing: Smoothing) -> list[bytes]:
+              n: int, smoothing: Smoothing, tail_after: int | None = None) -> list[bytes]:
     if n == 0:
         return []
     points_q, keys_q = cq.raw_numeric(run_id, metric, window)
@@ -65,13 +92,22 @@ def _smoothed(pool: ClientPool, run_id: str, metric: str, window: mq.Window, max
         part = rows[start:stop]
         value = np.ascontiguousarray(part["value"], dtype=np.float64)
         smoothed = smooth(value, smoothing)
-        keep = lttb_indices(value, max_points)
-        out.append(series_json(
+        first = 0
+        if tail_after is not None:
+            held = int(np.searchsorted(part["step"], tail_after, side="right"))
+            first = _first_changed(value[:held], reach(smoothing))
+        keep = first + lttb_indices(value[first:], max_points)
+        encoded = series_json(
             run_id=run_id, metric=metric, host=str(host), rank=int(rank), device=int(device),
             unit=str(unit), step=part["step"][keep].astype(np.int64),
-            time=part["t"][keep].astype(np.int64), value=value[keep], replace=True,
+            time=part["t"][keep].astype(np.int64), value=value[keep], replace=tail_after is None,
             extra={"smoothed": smoothed[keep]},
-        ))
+        )
+        if tail_after is not None:
+            head = encoded[: encoded.rindex(b',"replace":')]
+            from_step = int(part["step"][first]) if first < len(part) else tail_after + 1
+            encoded = head + b',"from_step":' + str(from_step).encode() + encoded[len(head):]
+        out.append(encoded)
     return out
 
 

@@ -52,6 +52,31 @@ GROUP BY run_id, metric"""
     return Query(sql, params)
 
 
+def data_version() -> Query:
+    """What changes whenever a runs table could: the runs rows, the points (through run_stats)
+    and the rollup the summaries read, without FINAL or a join; and ClickHouse's clock, the
+    one the runs query computes statuses with. A merge changes the counts too (a needless
+    rebuild, never a stale table)."""
+    sql = """
+SELECT (SELECT tuple(count(), max(updated_at), sum(cityHash64(run_id, updated_at, status)))
+        FROM runs) AS runs_version,
+       (SELECT tuple(count(), max(last_ingested_at), sum(point_count)) FROM run_stats)
+           AS stats_version,
+       (SELECT tuple(count(), sum(count)) FROM metric_rollup_1m) AS rollup_version,
+       toUnixTimestamp64Milli(now64(3)) AS now_ms"""
+    return Query(sql, {})
+
+
+def runs_version(run_ids: Sequence[str]) -> Query:
+    """The points these runs hold, as run_stats counts them: a group answer over them is
+    unchanged while this is."""
+    sql = """
+SELECT count(), sum(point_count), max(last_ingested_at), max(max_step)
+FROM run_stats
+WHERE run_id IN {run_ids:Array(String)}"""
+    return Query(sql, {"run_ids": sorted(set(run_ids))})
+
+
 def metric_names() -> Query:
     """Every metric name (from the per-minute rollup: far fewer rows than metric_points)."""
     return Query("SELECT DISTINCT toString(metric) FROM metric_rollup_1m ORDER BY 1", {})
@@ -73,6 +98,11 @@ def grouped(metric: str, run_ids: Sequence[str], groups: Sequence[int], window: 
     (run, step) costs a hash table of runs x steps and was 2-3x slower at 20 runs x 50,000
     steps. A run that logs the metric from several processes therefore weighs once per
     process. NaN/Inf points are left out, so one diverged step does not erase a group's line.
+
+    The group number comes from the LowCardinality run_id as it is (a toString first decodes
+    every row's string); rows come unordered (sorting the 200,000 result rows in ClickHouse cost
+    more than numpy's sort per group) and from one thread: at this size two threads' hash
+    tables cost more CPU to merge than they save, and the machine is shared.
     """
     clauses = ["metric = {metric:String}", "run_id IN {run_ids:Array(String)}", "isFinite(value)"]
     params: dict[str, Any] = {"metric": metric, "run_ids": list(run_ids), "groups": list(groups)}
@@ -83,14 +113,14 @@ def grouped(metric: str, run_ids: Sequence[str], groups: Sequence[int], window: 
         clauses.append("step <= {to_step:UInt64}")
         params["to_step"] = window.to_step
     sql = f"""
-SELECT transform(toString(run_id), {{run_ids:Array(String)}}, {{groups:Array(UInt32)}},
+SELECT transform(run_id, {{run_ids:Array(String)}}, {{groups:Array(UInt32)}},
                  toUInt32(0)) AS g,
        step, avg(value) AS mean, min(value) AS lo, max(value) AS hi, stddevPop(value) AS sd,
        count() AS n, min(toUnixTimestamp64Milli(event_time)) AS t
 FROM metric_points
 WHERE {" AND ".join(clauses)}
 GROUP BY g, step
-ORDER BY g, step"""
+SETTINGS max_threads = 1"""
     return Query(sql, params)
 
 
@@ -123,10 +153,12 @@ GROUP BY step"""
     return Query(sql, {"run_id": run_id, "metric": metric, "steps": list(steps)})
 
 
-def export(run_id: str, metrics: Sequence[str], window: Window) -> Query:
-    """Every raw point of a run (or of some metrics), in the table's order."""
-    clauses = ["run_id = {run_id:String}"]
-    params: dict[str, Any] = {"run_id": run_id}
+def export(run_id: str | Sequence[str], metrics: Sequence[str], window: Window) -> Query:
+    """Every raw point of a run (or of some metrics), in the table's order. Several runs (a
+    chart card's download): the same with `run_id` as the first column."""
+    several = not isinstance(run_id, str)
+    clauses = ["run_id IN {run_ids:Array(String)}" if several else "run_id = {run_id:String}"]
+    params: dict[str, Any] = {"run_ids": list(run_id)} if several else {"run_id": run_id}
     if metrics:
         clauses.append("metric IN {metrics:Array(String)}")
         params["metrics"] = list(metrics)
@@ -142,11 +174,13 @@ def export(run_id: str, metrics: Sequence[str], window: Window) -> Query:
     if window.to_time is not None:
         clauses.append(f"event_time <= {MS % 'to_time'}")
         params["to_time"] = window.to_time
+    columns = ("run_id", *EXPORT_COLUMNS) if several else EXPORT_COLUMNS
+    order = "run_id, metric" if several else "metric"
     sql = f"""
-SELECT {", ".join(EXPORT_COLUMNS)}
+SELECT {", ".join(columns)}
 FROM metric_points
 WHERE {" AND ".join(clauses)}
-ORDER BY metric, host, rank, device, step, event_time"""
+ORDER BY {order}, host, rank, device, step, event_time"""
     return Query(sql, params)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -88,7 +88,8 @@ def load_config(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None) -> dict[str, Any]:
+def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = None,
+            flatten_config: Callable[[str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """A runs-query row as the table's cells (config under `config.`)."""
     start, last = row["start_ms"], row["last_event_ms"]
     hosts = {str(h) for h in (row["hosts"] or []) if h}
@@ -104,9 +105,11 @@ def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = 
         "latest_step": None if row["max_step"] is None else int(row["max_step"]),
         "tags": list(row["tags"] or []), "point_count": int(row["point_count"] or 0),
     }
-    for key, value in flatten(load_config(str(row["config_json"])), "config").items():
-        cells[key] = value
-        if config_types is not None:
+    text = str(row["config_json"])
+    config = flatten(load_config(text), "config") if flatten_config is None else flatten_config(text)
+    cells.update(config)
+    if config_types is not None:
+        for key, value in config.items():
             seen = config_types.get(key)
             if seen is None:
                 config_types[key] = {type(value)}
@@ -115,13 +118,67 @@ def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = 
     return cells
 
 
+def status_expiry(rows: Sequence[Mapping[str, Any]], active_ms: int, crash_ms: int) -> float:
+    """The first instant (ClickHouse's epoch ms) at which one of these rows would show another
+    status with no new data: a running run turns stale once its activity is `active_ms` old,
+    a running or stale one crashed once its heartbeat is `crash_ms` old (runs_page's rules)."""
+    soonest = math.inf
+    for row in rows:
+        status = row["status"]
+        if status == "running":
+            soonest = min(soonest, int(row["activity_ms"]) + active_ms + 1)
+        if status in ("running", "stale") and row["heartbeat_ms"] is not None:
+            soonest = min(soonest, int(row["heartbeat_ms"]) + crash_ms + 1)
+    return soonest
+
+
 def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None,
-              config_types: dict[str, set[type]] | None = None) -> list[dict[str, Any]]:
-    """The table's rows; `config_types` collects the Python types seen under each config key."""
+              config_types: dict[str, set[type]] | None = None, *, crash_ms: int = 45_000,
+              flatten_config: Callable[[str], dict[str, Any]] | None = None,
+              ) -> tuple[list[dict[str, Any]], float]:
+    """The table's rows and their status_expiry; `config_types` collects the Python types
+    seen under each config key."""
     flt = queries.RunsFilter(run_ids=run_ids)
-    result = pool.query(*queries.runs_page(flt, ALL_RUNS, 0, active_ms))
-    names = result.column_names
-    return [run_row(dict(zip(names, r, strict=True)), config_types) for r in result.result_rows]
+    sql, params = queries.runs_page(flt, ALL_RUNS, 0, active_ms, crash_ms)
+    # Column by column: at 10,000 runs a dict per raw row and a call per row cost more than
+    # the ClickHouse query (the cells are exactly run_row's, tested against it).
+    result = pool.get().query(sql, parameters=params, column_oriented=True)
+    c = dict(zip(result.column_names, result.result_columns, strict=True))
+    ids = [str(r) for r in c["run_id"]]
+    hosts = [", ".join(sorted({str(h) for h in (hs or []) if h} | ({str(rh)} if rh else set())))
+             for hs, rh in zip(c["hosts"], c["run_host"], strict=True)]
+    starts = c["start_ms"]
+    statuses = [str(v) for v in c["status"]]
+    columns: dict[str, list[Any]] = {
+        "run_id": ids,
+        "name": [str(n) or i for n, i in zip(c["name"], ids, strict=True)],
+        "project": [str(v) for v in c["project"]], "status": statuses,
+        "is_active": [bool(v) for v in c["is_active"]], "user": [str(v) for v in c["user"]],
+        "host": hosts, "git_commit": [str(v) for v in c["git_commit"]],
+        "started": [None if s is None else int(s) for s in starts],
+        "duration": [int(e) - int(s) if s is not None and e is not None else None
+                     for s, e in zip(starts, c["last_event_ms"], strict=True)],
+        "latest_step": [None if m is None else int(m) for m in c["max_step"]],
+        "tags": [list(t or []) for t in c["tags"]],
+        "point_count": [int(p or 0) for p in c["point_count"]],
+    }
+    keys = list(columns)
+    rows = [dict(zip(keys, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
+    flat = flatten_config or (lambda text: flatten(load_config(text), "config"))
+    for row, text in zip(rows, c["config_json"], strict=True):
+        config = flat(str(text))
+        row.update(config)
+        if config_types is not None:
+            for key, value in config.items():
+                seen = config_types.get(key)
+                if seen is None:
+                    config_types[key] = {type(value)}
+                else:
+                    seen.add(type(value))
+    expiry_rows = [{"status": s, "activity_ms": a, "heartbeat_ms": h} for s, a, h
+                   in zip(statuses, c["activity_ms"], c["heartbeat_ms"], strict=True)
+                   if s in ("running", "stale")]
+    return rows, status_expiry(expiry_rows, active_ms, crash_ms)
 
 
 def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
@@ -129,7 +186,8 @@ def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence
         return
     metrics = sorted({s.metric for s in wanted})
     result = pool.query(*cq.summaries(metrics, sorted({s.aggregate for s in wanted})))
-    by_key = {(r[0], r[1]): dict(zip(result.column_names, r, strict=True)) for r in result.result_rows}
+    names = result.column_names
+    by_key = {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in result.result_rows}
     for row in rows:
         for s in wanted:
             found = by_key.get((row["run_id"], s.metric))
@@ -179,10 +237,11 @@ def sort_rows(rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
     for spec in reversed(keys):
         desc = spec.startswith("-")
         column = spec.lstrip("-+")
-        present = [r for r in rows if _sort_key(r.get(column)) is not None]
-        missing = [r for r in rows if _sort_key(r.get(column)) is None]
-        present.sort(key=lambda r: _sort_key(r.get(column)) or (0, 0.0, ""), reverse=desc)
-        rows[:] = present + missing
+        keyed = [(_sort_key(r.get(column)), r) for r in rows]
+        present = [kr for kr in keyed if kr[0] is not None]
+        missing = [r for k, r in keyed if k is None]
+        present.sort(key=lambda kr: kr[0], reverse=desc)  # type: ignore[arg-type, return-value]
+        rows[:] = [r for _, r in present] + missing
 
 
 def _sort_key(value: Any) -> tuple[int, float, str] | None:
@@ -203,15 +262,20 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]  # matching rows, sorted
     total: int  # rows before filtering
+    status_expiry: float = math.inf  # see status_expiry
+    # Encoded answers of this table (by columns, slice): a kept table is answered from here.
+    encoded: dict[Any, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
                 sort: Sequence[str] = (), wanted: Sequence[Summary] = (),
-                run_ids: Sequence[str] | None = None) -> Table:
+                run_ids: Sequence[str] | None = None, crash_ms: int = 45_000,
+                flatten_config: Callable[[str], dict[str, Any]] | None = None) -> Table:
     """Raises filters.FilterError for a filter that does not parse, ValueError for an unknown
     sort column."""
     config_types: dict[str, set[type]] = {}
-    rows = read_rows(pool, active_ms, run_ids, config_types)
+    rows, expiry = read_rows(pool, active_ms, run_ids, config_types, crash_ms=crash_ms,
+                             flatten_config=flatten_config)
     add_summaries(pool, rows, wanted)
     columns = columns_of(config_types, wanted)
     resolve = resolver(columns)
@@ -225,4 +289,4 @@ def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
             raise ValueError(f"unknown sort column {spec.lstrip('-+')!r}")
         resolved.append(("-" if spec.startswith("-") else "") + column)
     sort_rows(rows, resolved)
-    return Table(columns, rows, total)
+    return Table(columns, rows, total, expiry)

@@ -5,21 +5,21 @@
 
 Modules: engine (chDB connections), leases (which connection a request runs on),
 sessions (session_id), options (URL parameters), querytext (where INSERT data starts,
-output format, GET read-only rule), compression (Content-Encoding both ways), errors
-(codes and HTTP statuses), handler (the query endpoint), http_app (the Starlette app),
-server (uvicorn), cli.
+output format, GET read-only rule), rewrite (currentUser(), the client's query ids),
+compression (Content-Encoding both ways), errors (codes and HTTP statuses), handler (the
+query endpoint), streaming (result sets on the wire), processes (running queries by the
+client's id), external (external data), http_app (the Starlette app), server (uvicorn), cli.
 
 Where it differs from clickhouse-server, knowingly:
-- results are buffered, as with wait_end_of_query=1 (no progress headers, no streaming of
-  huge results); a query is not cancelled when its client disconnects;
-- query_id is echoed in X-ClickHouse-Query-Id but chDB assigns its own ids
-  (system.processes, KILL QUERY use those);
-- compress=1/decompress=1 (ClickHouse block compression) and external data (file fields
-  of multipart requests) are refused with NOT_IMPLEMENTED; HTTP Content-Encoding and
-  enable_http_compression cover what clickhouse-connect and curl use;
+- chDB assigns query ids of its own and has one user: the server marks each statement with
+  the client's query_id and user and reads `system.processes` through them (rewrite.py),
+  `currentUser()` is the authenticated user (not inside CREATE/ALTER/ATTACH);
+  `system.query_log` does not exist;
 - settings the engine does not know are logged once and ignored (the server answers
   UNKNOWN_SETTING); a session's URL settings are applied with SET and restored after
   the request; its `database` parameter is applied with USE and persists in the session;
+- Native output is the engine's at client protocol revision 0 whatever
+  `client_protocol_version` asks (clients then read it as such);
 - one optional user (--user/--password) instead of users.xml; no TLS, no quotas.
 """
 

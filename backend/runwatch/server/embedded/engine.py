@@ -18,7 +18,6 @@ import json
 import logging
 import re
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,10 +67,6 @@ class Stats:
             "elapsed_ns": str(self.elapsed_ns),
         }
 
-
-    def progress(self) -> dict[str, str]:
-        """X-ClickHouse-Progress: the same counters, so far."""
-        return self.summary()
 
 
 @dataclass
@@ -197,10 +192,20 @@ def restore_settings(conn: Any, snapshot: Mapping[str, tuple[str, bool]]) -> Non
             log.warning("could not restore setting %s in a session: %s", name, exc.message)
 
 
+def engine_text(sql: str) -> str | bytes:
+    """`sql` as the engine takes it: a text holding bytes that are not UTF-8 (kept as
+    surrogates, see handler._text) goes as bytes, which chDB takes as they are."""
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        return sql.encode("utf-8", "surrogateescape")
+    return sql
+
+
 def query(conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None = None) -> QueryOutput:
     """Run one statement; a FORMAT clause in `sql` overrides `fmt`."""
     try:
-        result = conn.query(sql, fmt, params=dict(params or {}))
+        result = conn.query(engine_text(sql), fmt, params=dict(params or {}))
     except Exception as exc:
         raise from_engine_exception(exc) from None
     body = result.bytes() if hasattr(result, "bytes") else bytes(result or b"")
@@ -262,22 +267,36 @@ class Stream:
 
     def __init__(
         self, conn: Any, sql: str, fmt: str, params: Mapping[str, str] | None,
-        kill: Callable[[str], None],
+        kill: Callable[[str], None], marker: str, track_progress: bool = False,
     ) -> None:
         self._conn = conn._conn  # the pybind connection: its fetch hands back raw blocks
         self._kill = kill
         self._lock = threading.Lock()
         self._done = False
         self._cancelled = False
-        self.marker = f"/* runwatch-stream:{uuid.uuid4().hex} */"
+        self.marker = marker  # unique to this run, at the very start of the text (rewrite.py)
         self.stats = Stats()
+        # the engine's progress counters while the query runs (read from another thread)
+        self.progress: dict[str, int] | None = None
+        self._tracking = track_progress
+        if track_progress:
+            self._conn.set_progress_callback(self._on_progress)
         try:
-            self._result = self._conn.send_query(self.marker + " " + sql, fmt, params=dict(params or {}))
+            self._result = self._conn.send_query(engine_text(self.marker + " " + sql), fmt, params=dict(params or {}))
         except Exception as exc:
+            self._untrack()
             error = from_engine_exception(exc)
             if error.code == 36 and "Streaming query is not supported" in error.message:
                 raise StreamingRefused(error.message) from None
             raise error from None
+
+    def _on_progress(self, values: dict[str, int]) -> None:
+        self.progress = dict(values)  # one reference swap: a reader sees one whole snapshot
+
+    def _untrack(self) -> None:
+        if self._tracking:
+            self._tracking = False
+            self._conn.set_progress_callback(None)  # a session's connection outlives the stream
 
     def next(self) -> bytes | None:
         if self._cancelled:
@@ -298,6 +317,7 @@ class Stream:
             self.stats.read_bytes = int(block.bytes_read())
         if not data:
             self._done = True
+            self._untrack()
             return None
         self.stats.result_bytes += len(data)
         return bytes(data)
@@ -318,6 +338,7 @@ class Stream:
         the kill is repeated after each block until the engine reports the cancellation."""
         with self._lock:
             self._cancelled = True
+        self._untrack()
         while not self._done:
             try:
                 self._kill(self.marker)

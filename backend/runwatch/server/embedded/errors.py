@@ -24,6 +24,8 @@ ERROR_CODES: dict[str, int] = {
     "BAD_ARGUMENTS": 36,
     "UNKNOWN_ELEMENT_IN_AST": 37,
     "CANNOT_PARSE_DATE": 38,
+    "TOO_LARGE_SIZE_COMPRESSED": 39,
+    "CHECKSUM_DOESNT_MATCH": 40,
     "CANNOT_PARSE_DATETIME": 41,
     "ILLEGAL_COLUMN": 44,
     "UNKNOWN_FUNCTION": 46,
@@ -92,7 +94,8 @@ _STATUS_BY_NAME: dict[int, tuple[str, ...]] = {
         "UNKNOWN_TYPE_OF_AST_NODE", "THERE_IS_NO_COLUMN", "TOO_DEEP_AST", "TOO_BIG_AST",
         "UNEXPECTED_AST_STRUCTURE", "SYNTAX_ERROR", "INCORRECT_DATA", "TYPE_MISMATCH",
         "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
-        "CANNOT_DECOMPRESS",  # a truncated or corrupt body: the client's to fix, not retry
+        # a truncated or corrupt body: the client's to fix, not retry
+        "CANNOT_DECOMPRESS", "CHECKSUM_DOESNT_MATCH", "TOO_LARGE_SIZE_COMPRESSED", "UNKNOWN_COMPRESSION_METHOD",
         "SUPPORT_IS_DISABLED",  # e.g. an expression in streamed VALUES data (handler.py)
     ),
     404: (

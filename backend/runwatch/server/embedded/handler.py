@@ -40,7 +40,7 @@ import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from runwatch.server.embedded import compression, external, leases
+from runwatch.server.embedded import blockcompression, compression, external, leases, rewrite
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.body import Body
 from runwatch.server.embedded.engine import Engine, Stats
@@ -151,20 +151,22 @@ class QueryHandler:
 
     async def __call__(self, request: Request) -> Response | QueryResponse:
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())
+        framing: blockcompression.BlockEncoder | None = None  # compress=1, once authenticated
         try:
             options = parse_request(_url_params(request.scope.get("query_string", b"")), request.headers)
             options.query_id = query_id
             self._authenticate(options)
+            framing = _block_encoder(options)
             return await self._handle(request, options)
         except EngineError as exc:
-            return self._error(exc, query_id)
+            return self._error(exc, query_id, framing)
         except ClientDisconnect:
             return Response(status_code=499)
         except Exception:
             log.exception("query %s failed inside the embedded server", query_id)
             return self._error(
                 EngineError.named("UNKNOWN_EXCEPTION", "Internal error in the embedded ClickHouse server (see its log)"),
-                query_id,
+                query_id, framing,
             )
 
     def _authenticate(self, options: RequestOptions) -> None:
@@ -184,18 +186,17 @@ class QueryHandler:
             )
 
     async def _handle(self, request: Request, options: RequestOptions) -> Response | QueryResponse:
-        if options.compress or options.decompress:
-            raise EngineError.named(
-                "NOT_IMPLEMENTED", "compress=1 / decompress=1 (ClickHouse block compression) are not supported by the embedded server; use Content-Encoding / enable_http_compression"
-            )
         readonly = request.method in ("GET", "HEAD")
         content_type_header = request.headers.get("content-type", "")
-        body = Body(request.stream(), compression.decoder_for(request.headers.get("content-encoding")))
+        decoder = compression.decoder_for(request.headers.get("content-encoding"))
+        if options.decompress:
+            decoder = blockcompression.Chain(decoder, blockcompression.BlockDecoder(options.verify_checksums))
+        body = Body(request.stream(), decoder)
         if content_type_header.lower().startswith("multipart/form-data"):
             await self._read_form(body, content_type_header, options)
         tables = external.resolve(options.external, options.settings)
         self.files.check_settings(options.settings)
-        buffer = bytearray((options.query + "\n").encode() if options.query else b"")
+        buffer = bytearray((options.query + "\n").encode("utf-8", "surrogateescape") if options.query else b"")
 
         decision = await self._lex(split_insert, bytes(buffer), body.done)
         tried = len(buffer)
@@ -221,10 +222,13 @@ class QueryHandler:
             # what the engine answers too, but without first lexing megabytes of text
             raise EngineError.named(
                 "SYNTAX_ERROR", f"Max query size exceeded (can be increased with the `max_query_size` setting): the query is {statement_bytes} bytes")
-        sql = buffer.decode("utf-8", errors="replace")
+        # bytes that are not UTF-8 (a Parquet file in a `$x$...$x$` heredoc: clickhouse-connect's
+        # binary parameters) survive as surrogates and reach the engine as those bytes
+        sql = buffer.decode("utf-8", errors="surrogateescape")
         del buffer
         shape = await self._lex(analyze, sql, self.files.watched)
         sql = self._checked(sql, shape, readonly)
+        sql = await self._lex(rewrite.for_engine, sql, self._user(options), shape.first_keyword)
         fmt = shape.format or options.default_format or DEFAULT_FORMAT
         if shape.first_keyword == "KILL" and (kill := kill_filter(sql)) is not None:
             killed = await self._kill(request, options, kill, fmt, readonly)
@@ -258,9 +262,8 @@ class QueryHandler:
     ) -> eng.QueryOutput:
         lease = self._lease(options, readonly, tables)
         try:
-            return eng.query(
-                lease.conn, sql, options.default_format or DEFAULT_FORMAT, options.bind_params
-            )
+            marked = rewrite.marker(options.query_id or "", self._user(options)) + " " + sql
+            return eng.query(lease.conn, marked, options.default_format or DEFAULT_FORMAT, options.bind_params)
         finally:
             self._release(lease, tables)
 
@@ -289,17 +292,19 @@ class QueryHandler:
     ) -> QueryResponse:
         fmt_name = fmt
         params = options.bind_params
+        marker = rewrite.marker(options.query_id or "", self._user(options))
 
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
             lease = self._lease(options, readonly, tables)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
-                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+                    return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
                 try:
                     return lease, eng.Stream(lease.conn, sql, fmt_name, params,
-                                             lambda marker: eng.kill_marked(self.engine, marker))
+                                             lambda marker: eng.kill_marked(self.engine, marker), marker,
+                                             track_progress=options.send_progress)
                 except eng.StreamingRefused:  # SHOW, DESCRIBE ...: small answers, run whole
-                    return lease, eng.query(lease.conn, sql, fmt_name, params)
+                    return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
             except BaseException:
                 self._release(lease, tables)
                 raise
@@ -309,6 +314,7 @@ class QueryHandler:
         headers["X-ClickHouse-Format"] = fmt
         encoding = compression.choose_encoding(request.headers.get("accept-encoding")) if options.http_compression else None
         query_id = options.query_id or ""
+        framing = _block_encoder(options)
         return QueryResponse(
             open_stream=open_stream,
             release=lambda lease: self._release(lease, tables),
@@ -316,7 +322,8 @@ class QueryHandler:
             entry=Running(query_id, self._user(options), sql, cancel=lambda: None),
             headers=headers, media_type=content_type(fmt), encoding=encoding,
             buffered=options.wait_end_of_query, limiter=self.limiter,
-            on_error=lambda exc: self._error(exc, query_id), progress_header=options.send_progress,
+            on_error=lambda exc: self._error(exc, query_id, framing), progress_header=options.send_progress,
+            framing=framing, progress_interval=options.progress_interval_ms / 1000,
         )
 
     async def _kill(
@@ -439,6 +446,9 @@ class QueryHandler:
         if fmt is not None:
             headers["X-ClickHouse-Format"] = fmt
         headers["X-ClickHouse-Summary"] = json.dumps(stats.summary(), separators=(",", ":"))
+        framing = _block_encoder(options)
+        if framing is not None and body:
+            body = await self._run(framing.compress, body)
         encoding = compression.choose_encoding(request.headers.get("accept-encoding")) if (
             request is not None and options.http_compression and body
         ) else None
@@ -448,17 +458,31 @@ class QueryHandler:
         return Response(body, status_code=200, headers=headers,
                         media_type=content_type(fmt) if fmt is not None else "text/plain; charset=UTF-8")
 
-    def _error(self, exc: EngineError, query_id: str) -> Response:
+    def _error(self, exc: EngineError, query_id: str, framing: blockcompression.BlockEncoder | None = None) -> Response:
+        """The error response; with compress=1 its text is compressed too, as
+        clickhouse-server writes it into the compressed output it has opened by then."""
         headers = self._headers(query_id)
         headers["X-ClickHouse-Exception-Code"] = str(exc.code)
         status = exc.status
         if status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="ClickHouse server"'
         log.info("query %s: %s", query_id, exc.message.splitlines()[0] if exc.message else exc.code)
+        text = (exc.message.rstrip("\n") + "\n").encode()
         return Response(
-            exc.message.rstrip("\n") + "\n", status_code=status, headers=headers,
+            framing.compress(text) if framing is not None else text, status_code=status, headers=headers,
             media_type="text/plain; charset=UTF-8",
         )
+
+
+def _block_encoder(options: RequestOptions) -> blockcompression.BlockEncoder | None:
+    if not options.compress:
+        return None
+    method = blockcompression.method_for(options.settings.get("network_compression_method"))
+    try:
+        level = int(options.settings.get("network_zstd_compression_level", "1"))
+    except ValueError:
+        raise EngineError.named("CANNOT_PARSE_NUMBER", "network_zstd_compression_level must be an integer") from None
+    return blockcompression.BlockEncoder(method, level)
 
 
 def _max_query_size(options: RequestOptions) -> int:
@@ -479,8 +503,11 @@ def _array(values: list[str]) -> str:
 def _text(name: str, raw: bytes) -> str:
     """A parameter's value. `param_*` values are bytes, not necessarily UTF-8 (a Parquet
     file bound as a String): bytes that are not UTF-8 become \\xHH escapes, which the
-    engine reads back as those bytes (parameter values are in escaped TSV form)."""
-    return raw.decode("utf-8", errors="backslashreplace" if name.startswith("param_") else "replace")
+    engine reads back as those bytes (parameter values are in escaped TSV form). The query
+    text keeps them as surrogates (engine.engine_text turns them back into the bytes)."""
+    if name.startswith("param_"):
+        return raw.decode("utf-8", errors="backslashreplace")
+    return raw.decode("utf-8", errors="surrogateescape" if name == "query" else "replace")
 
 
 def _url_params(query_string: bytes) -> list[tuple[str, str]]:

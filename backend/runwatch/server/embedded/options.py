@@ -93,11 +93,13 @@ class RequestOptions:
     close_session: bool = False
     settings: dict[str, str] = field(default_factory=dict)
     http_compression: bool = False
-    compress: bool = False
-    decompress: bool = False
+    compress: bool = False  # ClickHouse block compression of the response (blockcompression.py)
+    decompress: bool = False  # ... of the request body
+    verify_checksums: bool = True  # of a decompress=1 body
     credentials: Credentials = field(default_factory=Credentials)
     wait_end_of_query: bool = False
     send_progress: bool = False
+    progress_interval_ms: int = 100  # http_headers_progress_interval_ms
     response_headers: dict[str, str] = field(default_factory=dict)  # http_response_headers
     external: list[ExternalPart] = field(default_factory=list)  # multipart file parts
 
@@ -135,12 +137,20 @@ class RequestOptions:
             self.compress = _flag(value)
         elif name == "decompress":
             self.decompress = _flag(value)
+        elif name == "http_native_compression_disable_checksumming_on_decompress":
+            self.verify_checksums = not _flag(value)
         elif name == "enable_http_compression":
             self.http_compression = _flag(value)
         elif name == "wait_end_of_query":
             self.wait_end_of_query = _flag(value)
         elif name == "send_progress_in_http_headers":
             self.send_progress = _flag(value)
+        elif name == "http_headers_progress_interval_ms":
+            try:
+                self.progress_interval_ms = max(1, int(value))
+            except ValueError:
+                raise EngineError.named(
+                    "CANNOT_PARSE_NUMBER", f"Invalid http_headers_progress_interval_ms: '{value}'") from None
         elif name == "http_response_headers":
             self.response_headers = parse_header_map(value)
         elif name in PROTOCOL_PARAMS or name in HTTP_LAYER_SETTINGS or name.startswith("http_"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from runwatch.server.embedded.http_app import ServerConfig, create_app
+from runwatch.server.embedded.openheaders import open_headers_protocol
 from runwatch.server.hosts import parse_allowed_hosts
 from runwatch.server.http_limits import HEADER_TIMEOUT_SEC, MAX_CONNECTIONS, uvicorn_options
 
@@ -80,10 +81,11 @@ def serve(
         data_dir, user=user, password=password, max_workers=max_workers,
         allowed_hosts=tuple(parse_allowed_hosts(allowed_hosts, host))))
     app.state.engine.open()  # here, not in the lifespan: a bad data dir raises EngineError
+    options = uvicorn_options(header_timeout=header_timeout, max_connections=max_connections)
+    options["http"] = open_headers_protocol(options["http"])  # X-ClickHouse-Progress while a query runs
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False,
-        lifespan="on", timeout_graceful_shutdown=10,
-        **uvicorn_options(header_timeout=header_timeout, max_connections=max_connections),
+        lifespan="on", timeout_graceful_shutdown=10, **options,
     )
     url_host = f"[{host}]" if ":" in host else host
     banner = f"runwatch embedded ClickHouse listening on http://{url_host}:{port} (data: {data_dir})"

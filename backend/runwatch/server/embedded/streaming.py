@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from runwatch.server.embedded import compression
+from runwatch.server.embedded import compression, openheaders
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.errors import EngineError
 from runwatch.server.embedded.processes import ProcessRegistry, Running
@@ -58,6 +58,8 @@ class QueryResponse:
         limiter: anyio.CapacityLimiter,
         on_error: Callable[[EngineError], Any],
         progress_header: bool,
+        framing: compression.Encoder | None = None,
+        progress_interval: float = 0.1,
     ) -> None:
         self._open_stream = open_stream
         self._release = release
@@ -70,6 +72,11 @@ class QueryResponse:
         self._limiter = limiter
         self._on_error = on_error
         self._progress_header = progress_header
+        self._framing = framing  # compress=1: ClickHouse blocks inside any Content-Encoding
+        self._progress_interval = progress_interval
+        self._open_headers: openheaders.OpenHeaders | None = None  # progress headers as the query runs
+        self._started = False  # the status line is out
+        self._tag = secrets.token_hex(8)
         self._lock = threading.Lock()
         self._stream: eng.Stream | None = None
         self._cancelled = False
@@ -138,55 +145,110 @@ class QueryResponse:
         except EngineError as exc:
             await self._on_error(exc)(scope, receive, send)
             return
+        if self._progress_header:
+            self._open_headers = scope.get("extensions", {}).get(openheaders.EXTENSION)
         try:
-            try:
-                with anyio.CancelScope(shield=True):  # a lease taken must be given back
-                    self._lease, source = await self._run(self._open)
-                blocks: list[bytes] = []
-                if isinstance(source, eng.QueryOutput):
-                    blocks, stats, stream = [source.body], source.stats, None
-                else:
-                    stream, stats = source, source.stats
-                    # two blocks before the status line: a result that fits in them (most do)
-                    # goes out whole, with a Content-Length and an error status if it fails
-                    while (block := await self._run(self._next, stream)) is not None:
-                        blocks.append(block)
-                        if not self._buffered and len(blocks) >= 2:
-                            break
-                    else:
-                        stream = None  # ended: nothing left to stream
-            except EngineError as exc:
-                await self._on_error(exc)(scope, receive, send)
-                return
-            await self._send(send, blocks, stream, stats)
+            error: EngineError | None = None
+            async with anyio.create_task_group() as ticker:
+                if self._open_headers is not None:
+                    ticker.start_soon(self._tick, send)
+                try:  # caught in here: a task group would wrap it in an ExceptionGroup
+                    blocks, stream, stats = await self._first_blocks()
+                except EngineError as exc:
+                    error = exc
+                finally:
+                    ticker.cancel_scope.cancel()
+            if error is None:
+                await self._send(send, blocks, stream, stats)
+            elif self._started:  # status 200 is out: the error goes in the headers and the body
+                assert self._open_headers is not None
+                self._open_headers.add("X-ClickHouse-Exception-Code", str(error.code))
+                await self._body(send, [exception_block(self._tag, error.message)], None)
+            else:
+                await self._on_error(error)(scope, receive, send)
         finally:
             await self._cleanup()
 
-    async def _send(self, send: Send, blocks: list[bytes], stream: eng.Stream | None, stats: eng.Stats) -> None:
-        tag = secrets.token_hex(8)
+    async def _first_blocks(self) -> tuple[list[bytes], eng.Stream | None, eng.Stats]:
+        """The blocks that go out with the status line, and the stream still to read."""
+        with anyio.CancelScope(shield=True):  # a lease taken must be given back
+            self._lease, source = await self._run(self._open)
+        if isinstance(source, eng.QueryOutput):
+            return [source.body], None, source.stats
+        blocks: list[bytes] = []
+        # two blocks before the status line: a result that fits in them (most do) goes out
+        # whole, with a Content-Length and an error status if it fails
+        while (block := await self._run(self._next, source)) is not None:
+            blocks.append(block)
+            if not self._buffered and len(blocks) >= 2:
+                return blocks, source, source.stats
+        return blocks, None, source.stats
+
+    async def _tick(self, send: Send) -> None:
+        """While the first blocks are awaited: after one interval the status line and
+        headers go out, then an X-ClickHouse-Progress line per interval that saw progress."""
+        assert self._open_headers is not None
+        last: str | None = None
+        while True:
+            await anyio.sleep(self._progress_interval)
+            if not self._started:
+                self._open_headers.hold()
+                with anyio.CancelScope(shield=True):
+                    await self._start(send, self._headers_for(streaming=True))
+            stream = self._stream
+            line = progress_line(stream.progress if stream is not None else None, stream)
+            if line != last:
+                self._open_headers.add("X-ClickHouse-Progress", line)
+                last = line
+
+    def _headers_for(self, *, streaming: bool) -> dict[str, str]:
         headers = dict(self._headers)
-        headers["X-ClickHouse-Summary"] = json.dumps(stats.summary(), separators=(",", ":"))
-        if self._progress_header:
-            headers["X-ClickHouse-Progress"] = json.dumps(stats.progress(), separators=(",", ":"))
-        if stream is not None:
-            headers["X-ClickHouse-Exception-Tag"] = tag
-        encoder = compression.encoder_for(self._encoding) if self._encoding else None
-        if encoder is not None:
-            headers["Content-Encoding"] = self._encoding or ""
+        if streaming:
+            headers["X-ClickHouse-Exception-Tag"] = self._tag
+        if self._encoding:
+            headers["Content-Encoding"] = self._encoding
         headers["Content-Type"] = self._media_type
-        if stream is None:  # complete: one body with its length
-            body = b"".join(blocks)
-            blocks.clear()
-            if encoder is not None:
-                body = await self._run(compression.encode, body, self._encoding)
-            headers["Content-Length"] = str(len(body))
-            await self._cleanup()
-            await send({"type": "http.response.start", "status": 200, "headers": _raw(headers)})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-            return
+        return headers
+
+    async def _start(self, send: Send, headers: dict[str, str]) -> None:
+        self._started = True
         await send({"type": "http.response.start", "status": 200, "headers": _raw(headers)})
 
+    async def _send(self, send: Send, blocks: list[bytes], stream: eng.Stream | None, stats: eng.Stats) -> None:
+        summary = json.dumps(stats.summary(), separators=(",", ":"))
+        if self._started:  # the header block is still open: its last lines
+            assert self._open_headers is not None
+            self._open_headers.add("X-ClickHouse-Progress", progress_line(None, self._stream, stats))
+            self._open_headers.add("X-ClickHouse-Summary", summary)
+            await self._body(send, blocks, stream)
+            return
+        headers = self._headers_for(streaming=stream is not None)
+        headers["X-ClickHouse-Summary"] = summary
+        if self._progress_header:
+            headers["X-ClickHouse-Progress"] = progress_line(None, self._stream, stats)
+        if stream is not None:
+            await self._start(send, headers)
+            await self._body(send, blocks, stream)
+            return
+        body = b"".join(blocks)  # complete: one body with its length
+        blocks.clear()
+        if self._framing is not None and body:
+            body = await self._run(self._framing.compress, body)
+        if self._encoding:
+            body = await self._run(compression.encode, body, self._encoding)
+        headers["Content-Length"] = str(len(body))
+        await self._cleanup()
+        await self._start(send, headers)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def _body(self, send: Send, blocks: list[bytes], stream: eng.Stream | None) -> None:
+        """The body in pieces as they come (status and headers are out)."""
+        encoder = compression.encoder_for(self._encoding) if self._encoding else None
+        framing = self._framing
+
         async def write(data: bytes) -> None:
+            if framing is not None:
+                data = await self._run(framing.compress, data) if len(data) > 65536 else framing.compress(data)
             if encoder is not None:
                 data = await self._run(encoder.compress, data) if len(data) > 65536 else encoder.compress(data)
             if data:
@@ -200,10 +262,27 @@ class QueryResponse:
                 while (block := await self._run(self._next, stream)) is not None:
                     await write(block)
             except EngineError as exc:
-                await write(exception_block(tag, exc.message))
+                await write(exception_block(self._tag, exc.message))
         tail = encoder.finish() if encoder is not None else b""
         await self._cleanup()
+        if self._open_headers is not None:
+            self._open_headers.close()  # an empty body still ends the header block
         await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+
+_PROGRESS_FIELDS = ("read_rows", "read_bytes", "written_rows", "written_bytes", "total_rows_to_read",
+                    "result_rows", "result_bytes", "elapsed_ns")
+
+
+def progress_line(values: dict[str, int] | None, stream: eng.Stream | None, stats: eng.Stats | None = None) -> str:
+    """X-ClickHouse-Progress as clickhouse-server writes it (every value a string): the
+    engine's counters so far, else the stream's own (blocks read), else the final stats."""
+    if values is None and stream is not None:
+        values = stream.progress
+    if values is None:
+        base = (stats or (stream.stats if stream is not None else eng.Stats())).summary()
+        return json.dumps({k: base.get(k, "0") for k in _PROGRESS_FIELDS}, separators=(",", ":"))
+    return json.dumps({k: str(values.get(k, 0)) for k in _PROGRESS_FIELDS}, separators=(",", ":"))
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

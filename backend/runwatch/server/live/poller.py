@@ -25,6 +25,7 @@ watermark stays where it was, so nothing stored meanwhile is missed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -317,11 +318,34 @@ class Poller:
         if set(runs) - self._loaded:
             self._refresh_runs()
         self._backfill([r for r in runs if r not in self._pending or r in self._loaded], cutoff)
+        if self._observer is not None:
+            self._observe_stored(since, stored, cutoff)
         if not self._stop.is_set():
             assert self._watermark is not None
             self._watermark = max(self._watermark, cutoff)
             # the backfill holds everything stored up to the cutoff
             self._read_counts.update((ing, n) for ing, n in stored.items() if ing <= cutoff)
+
+    def _observe_stored(self, since: int, stored: dict[int, int], cutoff: int) -> None:
+        """The alert rules see every point, also those a catch-up loads into the cache as
+        reduced backfills: the unread instants up to the cutoff are read again in pages of
+        about poll_max_rows points (one instant may hold more: it is read whole)."""
+        observer = self._observer
+        assert observer is not None
+        unread = sorted(ing for ing, n in stored.items()
+                        if ing <= cutoff and self._read_counts.get(ing) != n)
+        page: list[int] = []
+        size = 0
+        for position, ing in enumerate(unread):
+            page.append(ing)
+            size += stored[ing]
+            if size < self._settings.poll_max_rows and position < len(unread) - 1:
+                continue
+            if self._stop.is_set():
+                return
+            rows = self._pool.query_np(*queries.points_stored_at(since, page, size))
+            self._observe(functools.partial(observer.observe_points, rows))
+            page, size = [], 0
 
     def _enforce_memory_budget(self, protect: Iterable[str]) -> None:
         removed = self._cache.evict_over_budget(protect)

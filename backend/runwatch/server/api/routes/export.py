@@ -31,7 +31,8 @@ MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
                "jsonl": "application/x-ndjson"}
 
 
-def open_export(client: Any, run_id: str, fmt: str, metrics: list[str], window: Window) -> Any:
+def open_export(client: Any, run_id: str | list[str], fmt: str, metrics: list[str],
+                window: Window) -> Any:
     """A readable stream of the export, straight from ClickHouse."""
     sql, params = cq.export(run_id, metrics, window)
     settings = {"output_format_parquet_compression_method": "zstd"} if fmt == "parquet" else {}
@@ -63,6 +64,33 @@ def export_run(
     stream = open_export(ch.get(), run_id, format, metric or [],
                          Window(from_step, to_step, from_time, to_time))
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    return StreamingResponse(
+        chunks(stream), media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{format}"'},
+    )
+
+
+@router.get("/export", responses={**UNAVAILABLE, **{200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/x-ndjson": {}}, "description": "Every raw point of these runs, with a run_id column"}}})
+def export_runs(
+    ch: ClickHouseDep,
+    run_id: Annotated[list[str], Query(min_length=1, max_length=1000, description="the runs (a chart card's lines)")],
+    format: Literal["csv", "parquet", "jsonl"] = "csv",
+    metric: Annotated[list[str] | None, Query(max_length=1000)] = None,
+    from_step: Annotated[int | None, Query(ge=0, le=_MAX_STEP)] = None,
+    to_step: Annotated[int | None, Query(ge=0, le=_MAX_STEP)] = None,
+    from_time: Annotated[int | None, Query(ge=0, description="epoch ms")] = None,
+    to_time: Annotated[int | None, Query(ge=0, description="epoch ms")] = None,
+) -> StreamingResponse:
+    """A chart card's download: its runs' raw points in one file (runs that stored nothing
+    add no rows)."""
+    if from_step is not None and to_step is not None and from_step > to_step:
+        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
+    if from_time is not None and to_time is not None and from_time > to_time:
+        raise invalid_parameters("from_time", "from_time must not be greater than to_time")
+    stream = open_export(ch.get(), sorted(set(run_id)), format, metric or [],
+                         Window(from_step, to_step, from_time, to_time))
+    name = (metric[0] if metric and len(metric) == 1 else "runs")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     return StreamingResponse(
         chunks(stream), media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{safe}.{format}"'},

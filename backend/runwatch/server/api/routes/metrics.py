@@ -44,11 +44,14 @@ def get_metric(
     order: Annotated[int, Query(description="savgol: polynomial order")] = 3,
     x: Annotated[str | None, Query(min_length=1, max_length=512,
                                    description="another metric as x, joined on step")] = None,
+    tail_after_step: Annotated[int | None, Query(ge=0, le=_MAX_STEP, description="with smoothing: only the points from each series' from_step on (a live chart's continuation)")] = None,
 ) -> Response:
     if from_step is not None and to_step is not None and from_step > to_step:
         raise invalid_parameters("from_step", "from_step must not be greater than to_step")
     if from_time is not None and to_time is not None and from_time > to_time:
         raise invalid_parameters("from_time", "from_time must not be greater than to_time")
+    if tail_after_step is not None and smoothing is None:
+        raise invalid_parameters("tail_after_step", "tail_after_step needs smoothing")
     smoother = None
     if smoothing is not None:
         smoother = Smoothing(smoothing, weight=weight, window=window, sigma=sigma, order=order)
@@ -58,7 +61,8 @@ def get_metric(
     ensure_run_exists(ch, run_id)
     span = queries.Window(from_step, to_step, from_time, to_time)
     view = read_view(ch, run_id, metric, span, max_points or settings.max_points,
-                     settings.metrics_raw_max_rows, smoother, settings.smoothing_max_rows, x)
+                     settings.metrics_raw_max_rows, smoother, settings.smoothing_max_rows, x,
+                     tail_after_step)
     read = view.read
     extra = b""
     if smoother is not None:

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from runwatch.server.api.deps import ClickHouseDep, SettingsDep
+from runwatch.server.api.deps import ClickHouseDep, CompareCacheDep, SettingsDep
 from runwatch.server.api.routes.errors import UNAVAILABLE, invalid_parameters
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.filters import FilterError
@@ -25,6 +25,7 @@ router = APIRouter(tags=["runs"])
 def runs_table(
     ch: ClickHouseDep,
     settings: SettingsDep,
+    cache: CompareCacheDep,
     filter: Annotated[str, Query(max_length=4000, description="e.g. optimizer.lr < 1e-3")] = "",
     sort: Annotated[list[str] | None, Query(max_length=16, description="column, -column: descending")] = None,
     summary: Annotated[list[str] | None, Query(max_length=64, description="metric[:last|min|max|min_step|max_step]")] = None,
@@ -35,8 +36,9 @@ def runs_table(
 ) -> Response:
     try:
         wanted = tbl.parse_summaries(summary or [])
-        table = tbl.build_table(ch, int(settings.active_window_sec * 1000), filter_text=filter,
-                                sort=sort or [], wanted=wanted)
+        table = cache.table(ch, int(settings.active_window_sec * 1000),
+                            int(settings.crash_after_sec * 1000), filter_text=filter,
+                            sort=sort or [], wanted=wanted)
     except FilterError as exc:
         raise invalid_parameters("filter", f"filter: {exc}") from None
     except ValueError as exc:
@@ -52,6 +54,14 @@ def runs_table(
     if format == "csv":
         return Response(_csv(columns, rows), media_type="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="runs.csv"'})
+    memo = (tuple(c.id for c in columns), offset, limit)
+    body = table.encoded.get(memo)
+    if body is None:
+        body = table.encoded[memo] = _json(table, columns, rows)
+    return Response(body, media_type="application/json")
+
+
+def _json(table: tbl.Table, columns: list[tbl.Column], rows: list[dict[str, Any]]) -> bytes:
     ids = [c.id for c in columns]
     cells = [[r.get(i) for i in ids] for r in rows]
     # orjson writes NaN/Inf as null; only number columns can hold them, so only those are
@@ -62,13 +72,12 @@ def runs_table(
                 v = row_cells[j]
                 if isinstance(v, float) and not math.isfinite(v):
                     row_cells[j] = float_label(v)
-    body = b"".join((
+    return b"".join((
         b'{"columns":', orjson.dumps([c.as_json() for c in columns]),
         b',"rows":', orjson.dumps(cells, default=_fallback),
         b',"active":', orjson.dumps([bool(r.get("is_active")) for r in rows]),
         b',"total":', str(table.total).encode(), b',"matched":', str(len(table.rows)).encode(), b"}",
     ))
-    return Response(body, media_type="application/json")
 
 
 @router.get("/runs/metrics", responses=UNAVAILABLE)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from runwatch import agent_cli
+    from runwatch.cli import agent as agent_cli
     from runwatch.importers import cli as import_cli
     from runwatch.server.commands import admin as admin_cli
     from runwatch.server.commands import alerts as alerts_cli

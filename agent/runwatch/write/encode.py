@@ -14,9 +14,9 @@ from itertools import groupby, repeat
 from operator import mul
 from typing import Any
 
-from runwatch import native
-from runwatch.buffer import Chunk
-from runwatch.registry import MetricRegistry
+from runwatch.write import native
+from runwatch.write.buffer import Chunk
+from runwatch.write.registry import MetricRegistry
 
 METRIC_POINTS = "metric_points"
 RUNS = "runs"

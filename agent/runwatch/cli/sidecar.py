@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 
 from runwatch.config import ClickHouseTarget, Identity
-from runwatch.pipeline import Pipeline, Tunables
 from runwatch.system.protocol import Collector
 from runwatch.system.sampler import SystemSampler
+from runwatch.write.pipeline import Pipeline, Tunables
 
 
 def run_sidecar(

@@ -11,6 +11,10 @@ and sends them after releasing it.
 A chunk is sealed when it holds `chunk_points` points, which also wakes the writer. When the
 sealed chunks exceed `capacity` points (the writer cannot keep up, or has stalled), the oldest
 chunk is dropped and counted in `dropped`: memory stays bounded and the caller never waits.
+The writer takes at most one insert's worth of chunks at a time (`take(max_points)`), so a
+backlog waits here, at ~10 bytes a point, rather than encoded (~35 bytes a point); sealed
+chunks are numbered so that `flush_mark`/`taken_mark` tell the writer when everything
+buffered before a flush() has been taken.
 
 Steps: without `step`, a call takes the next implicit step (0, 1, 2, ... like wandb's `log`);
 an explicit `step` is stored as given and moves the implicit step past it, never back.
@@ -27,8 +31,8 @@ from dataclasses import dataclass, field
 from operator import index as as_index
 from typing import Any, Protocol
 
-from runwatch.registry import MetricRegistry
 from runwatch.values import OncePerKey, coerce_value, name_problem, value_problem
+from runwatch.write.registry import MetricRegistry
 
 MAX_STEP = (1 << 64) - 1
 
@@ -75,6 +79,7 @@ class PointBuffer:
         self._chunk = Chunk()
         self._sealed: deque[Chunk] = deque()
         self._sealed_points = 0
+        self._sealed_seq = 0  # chunks sealed ever; the newest sealed chunk's number
         self._next_step = 0
         self.dropped = 0  # points dropped because the buffer was full
         # Where values that are not numbers but Histograms or Images go (rows.RichRows).
@@ -241,6 +246,7 @@ class PointBuffer:
         chunk = self._chunk
         self._chunk = Chunk()
         self._sealed.append(chunk)
+        self._sealed_seq += 1
         self._sealed_points += chunk.points
         while self._sealed_points > self.capacity and len(self._sealed) > 1:
             oldest = self._sealed.popleft()
@@ -248,16 +254,46 @@ class PointBuffer:
             self.dropped += oldest.points
         self._on_sealed()
 
-    def take(self) -> list[Chunk]:
-        """Everything buffered so far, oldest first; the buffer starts empty again."""
+    def take(self, max_points: int | None = None) -> list[Chunk]:
+        """The oldest chunks: everything buffered (the buffer starts empty again) when that
+        is at most `max_points` more than one chunk, else sealed chunks up to `max_points`
+        (at least one)."""
         with self._lock:
+            if max_points is not None and self._sealed_points > max_points:
+                chunks = [self._sealed.popleft()]
+                taken = chunks[0].points
+                while self._sealed and taken + self._sealed[0].points <= max_points:
+                    chunks.append(self._sealed.popleft())
+                    taken += chunks[-1].points
+                self._sealed_points -= taken
+                return chunks
             if self._chunk.points:
                 self._sealed.append(self._chunk)
+                self._sealed_seq += 1
                 self._chunk = Chunk()
             chunks = list(self._sealed)
             self._sealed.clear()
             self._sealed_points = 0
         return chunks
+
+    def has_backlog(self) -> bool:
+        """Sealed chunks wait that the last `take` left behind."""
+        return self._sealed_points > 0
+
+    def flush_mark(self) -> int:
+        """Seal what is buffered now; the number `taken_mark` reaches once it was taken."""
+        with self._lock:
+            if self._chunk.points:
+                self._sealed.append(self._chunk)
+                self._sealed_seq += 1
+                self._sealed_points += self._chunk.points
+                self._chunk = Chunk()
+            return self._sealed_seq
+
+    def taken_mark(self) -> int:
+        """The number of the newest chunk taken (or dropped): chunks are taken in order."""
+        with self._lock:
+            return self._sealed_seq - len(self._sealed)
 
     def pending_points(self) -> int:
         with self._lock:
@@ -269,3 +305,4 @@ class PointBuffer:
         self._chunk = Chunk()
         self._sealed = deque()
         self._sealed_points = 0
+        self._sealed_seq = 0

@@ -10,8 +10,8 @@ import struct
 from array import array
 from collections.abc import Iterable, Sequence
 
-from runwatch import native
-from runwatch.rows import HistogramRow, LogRow, MediaRow
+from runwatch.write import native
+from runwatch.write.rows import HistogramRow, LogRow, MediaRow
 
 HISTOGRAMS = "histograms"
 RUN_LOGS = "run_logs"

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runwatch.spool import SetAside, Spool, SpoolError, spool_directories
-from runwatch.transport import Transport
+from runwatch.write.spool import SetAside, Spool, SpoolError, spool_directories
+from runwatch.write.transport import Transport
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from runwatch.batch import Batch
+from runwatch.write.batch import Batch
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,11 @@ again the spool is replayed first. Without a spool, the oldest pending batches a
 past `max_pending_bytes`, and counted.
 
 `flush(timeout)` returns True once everything logged before the call is stored or spooled.
+
+With a `backlog` (the point buffer), the source hands over one insert's worth per call and
+the rest waits in the buffer, compact: the writer takes the next batch once the last one is
+stored or spooled, coming straight back for it, and a flush's barrier is set only once the
+buffer says everything sealed before the flush was taken. Stopping takes everything.
 """
 
 from __future__ import annotations
@@ -27,14 +32,23 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from runwatch.batch import Batch
-from runwatch.spool import Spool, SpoolError
-from runwatch.transport import Transport
+from runwatch.write.batch import Batch
+from runwatch.write.spool import Spool, SpoolError
+from runwatch.write.transport import Transport
 
 log = logging.getLogger(__name__)
 
 BatchSource = Callable[[], list[Batch]]
+
+
+class Backlog(Protocol):
+    def has_backlog(self) -> bool: ...
+
+    def flush_mark(self) -> int: ...
+
+    def taken_mark(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -63,8 +77,10 @@ class Writer:
         on_cycle: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
         name: str = "runwatch-writer",
+        backlog: Backlog | None = None,
     ) -> None:
         self._source = source
+        self._backlog = backlog
         self._transport_factory = transport_factory
         self._transport: Transport | None = None
         self.spool = spool
@@ -94,6 +110,8 @@ class Writer:
         self._flush_requests = 0
         self._flushed = 0
         self._barriers: deque[tuple[int, int]] = deque()
+        self._marked_ticket = 0
+        self._marks: deque[tuple[int, int]] = deque()  # (flush ticket, buffer mark to reach)
         self._outage_since: float | None = None
         self._retry_at = 0.0
         self._failures_in_row = 0
@@ -162,6 +180,8 @@ class Writer:
         self._pending = deque()
         self._pending_bytes = 0
         self._barriers = deque()
+        self._marks = deque()
+        self._marked_ticket = 0
         if self.spool is not None:
             self.spool.forget_after_fork()
             self.spool = None
@@ -178,6 +198,8 @@ class Writer:
                 self._wake.clear()
                 stopping = self._stopping
                 self._cycle(final=stopping)
+                if not self._pending and self._backlog is not None and self._backlog.has_backlog():
+                    self._wake.set()
                 if self._abandoned or (stopping and not self._pending and not self._submitted):
                     break
         except Exception:  # a bug here must not kill training; say it loudly once
@@ -188,20 +210,29 @@ class Writer:
     def _cycle(self, *, final: bool) -> None:
         with self._cond:
             ticket = self._flush_requests
+        if ticket > self._marked_ticket:
+            self._marked_ticket = ticket
+            self._marks.append((ticket, self._backlog.flush_mark() if self._backlog else 0))
         self._on_cycle()  # may log the agent's own counters: taken in right below
-        self._take_in()
-        if ticket > 0 and (not self._barriers or self._barriers[-1][0] < ticket):
-            self._barriers.append((ticket, self._last_id))
+        self._take_in(final=final)
+        taken = self._backlog.taken_mark() if self._backlog else 0
+        while self._marks and self._marks[0][1] <= taken:
+            self._barriers.append((self._marks.popleft()[0], self._last_id))
         self._deliver(final=final)
         if self._abandoned:
             return
         self._settle_barriers()
 
-    def _take_in(self) -> None:
+    def _take_in(self, *, final: bool = False) -> None:
         batches: list[Batch] = []
         while self._submitted:
             batches.append(self._submitted.popleft())
-        batches += self._source()
+        # With a backlog, the next batch is taken once the last one is stored or spooled:
+        # during an outage the points wait in the buffer, not encoded in memory.
+        if self._backlog is None or final or not self._pending:
+            batches += self._source()
+        while final and self._backlog is not None and self._backlog.has_backlog():
+            batches += self._source()
         for batch in batches:
             self._last_id += 1
             self._pending.append((self._last_id, batch))
@@ -318,6 +349,8 @@ class Writer:
         batches = [batch for _, batch in list(self._pending)] + list(self._submitted)
         try:
             batches += self._source()
+            while self._backlog is not None and self._backlog.has_backlog():
+                batches += self._source()
         except Exception:
             log.exception("runwatch: could not take the last buffered points")
         points = sum(batch.points for batch in batches)

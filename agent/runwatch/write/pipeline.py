@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from runwatch.batch import Batch
-from runwatch.buffer import Chunk, PointBuffer
 from runwatch.config import ClickHouseTarget, Identity
-from runwatch.encode import (
+from runwatch.system.protocol import Sample
+from runwatch.values import OncePerKey
+from runwatch.write.batch import Batch
+from runwatch.write.buffer import Chunk, PointBuffer
+from runwatch.write.encode import (
     METRIC_COLUMN_NAMES,
     METRIC_POINTS,
     RUN_COLUMN_NAMES,
@@ -25,7 +27,7 @@ from runwatch.encode import (
     RunRow,
     encode_run_rows,
 )
-from runwatch.encode_rows import (
+from runwatch.write.encode_rows import (
     HISTOGRAM_COLUMNS,
     HISTOGRAMS,
     LOG_COLUMNS,
@@ -36,13 +38,11 @@ from runwatch.encode_rows import (
     encode_logs,
     encode_media,
 )
-from runwatch.registry import MetricRegistry
-from runwatch.rows import RichRows
-from runwatch.spool import Spool
-from runwatch.system.protocol import Sample
-from runwatch.transport import ClickHouseTransport, Transport
-from runwatch.values import OncePerKey
-from runwatch.writer import Writer
+from runwatch.write.registry import MetricRegistry
+from runwatch.write.rows import RichRows
+from runwatch.write.spool import Spool
+from runwatch.write.transport import ClickHouseTransport, Transport
+from runwatch.write.writer import Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Tunables:
     flush_interval: float = 0.5
     batch_size: int = 200_000  # points that wake the writer early
     max_batch_points: int = 1_000_000  # points per insert at most
-    buffer_capacity: int = 4_000_000  # points held in memory at most
+    buffer_capacity: int = 12_000_000  # points held in memory at most (~10.6 bytes each)
     spool: bool = True
     spool_dir: Path | None = None  # root; this process uses <root>/<run_id>/<host>-<pid>-<ms>
     spool_max_bytes: int = 1 << 30
@@ -106,6 +106,7 @@ class Pipeline:
             max_pending_bytes=tunables.max_pending_bytes,
             on_cycle=self._report_counters,
             name=f"runwatch-writer-{identity.run_id}",
+            backlog=self.buffer,
         )
         self._reported = (0, 0)
         self.on_first_drop: Callable[[int], None] = lambda dropped: None
@@ -137,7 +138,7 @@ class Pipeline:
     # -- batches ------------------------------------------------------------------------
 
     def _drain(self) -> list[Batch]:
-        chunks = self.buffer.take()
+        chunks = self.buffer.take(self.tunables.max_batch_points)
         batches: list[Batch] = []
         group: list[Chunk] = []
         points = 0

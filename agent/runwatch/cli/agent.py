@@ -75,9 +75,9 @@ def _agent(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"runwatch agent: {exc}", file=sys.stderr)
         return 2
-    from runwatch.pipeline import Tunables
-    from runwatch.sidecar import run_sidecar
+    from runwatch.cli.sidecar import run_sidecar
     from runwatch.system import default_collectors
+    from runwatch.write.pipeline import Tunables
 
     spool_root = Path(args.spool_dir) if args.spool_dir else default_spool_dir(os.environ)
     stop = stop_on_signals()
@@ -92,10 +92,10 @@ def _agent(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace, target: Any) -> int:
     from pathlib import Path
 
-    from runwatch.progress import Progress
-    from runwatch.replay import replay
-    from runwatch.spool import SUFFIX
-    from runwatch.transport import ClickHouseTransport
+    from runwatch.cli.progress import Progress
+    from runwatch.write.replay import replay
+    from runwatch.write.spool import SUFFIX
+    from runwatch.write.transport import ClickHouseTransport
 
     root = Path(args.replay)
     if not root.is_dir():

@@ -24,8 +24,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from runwatch.batch import Batch
 from runwatch.config import ClickHouseTarget
+from runwatch.write.batch import Batch
 
 
 class TransportError(RuntimeError):

@@ -1,0 +1,81 @@
+import { useEffect, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+
+import { fetchMetricNames, fetchRunsTable, type TableColumn } from "./api";
+import { patchCompare, useCompare } from "./store";
+import type { SmoothKind } from "./viewState";
+
+/** The chart tabs' server-side choices (the Runs view's, shared through the URL). */
+export function CardAnalysisControls() {
+  const { smoothing, groupBy, xAxis } = useCompare(useShallow((s) => ({ smoothing: s.smoothing, groupBy: s.groupBy, xAxis: s.xAxis })));
+  const [metrics, setMetrics] = useState<string[]>([]);
+  const [columns, setColumns] = useState<TableColumn[]>([]);
+  useEffect(() => {
+    const abort = new AbortController();
+    fetchMetricNames(abort.signal).then((r) => setMetrics(r.metrics), () => undefined);
+    fetchRunsTable({ filter: "", sort: [], summaries: [] }, abort.signal, 1).then((t) => setColumns(t.columns), () => undefined);
+    return () => abort.abort();
+  }, []);
+  const groupable = columns.filter((c) => c.group !== "summary" && c.kind !== "time" && c.kind !== "duration" && c.id !== "run_id" && c.id !== "name");
+  const setSmooth = (patch: Partial<typeof smoothing>) => patchCompare({ smoothing: { ...smoothing, ...patch } });
+  const input = "h-8 rounded-lg border border-line bg-card px-1.5 text-xs text-fg";
+  const param = smoothing.kind === "ema" ? "weight" : smoothing.kind === "gaussian" ? "sigma" : smoothing.kind === "none" ? null : "window";
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-xs text-muted" data-testid="card-analysis-controls">
+      <label className="flex items-center gap-1" title="Computed by the server over every raw point, before decimation">
+        <span>Server smoothing</span>
+        <select aria-label="Server smoothing" className={input} value={smoothing.kind} onChange={(e) => setSmooth({ kind: e.target.value as SmoothKind })}>
+          <option value="none">off</option>
+          <option value="ema">EMA</option>
+          <option value="sma">moving avg</option>
+          <option value="gaussian">Gaussian</option>
+          <option value="savgol">Savitzky–Golay</option>
+        </select>
+      </label>
+      {param !== null && (
+        <input
+          aria-label={`Smoothing ${param}`}
+          type="number"
+          className={`${input} w-16`}
+          min={param === "weight" ? 0 : 1}
+          max={param === "weight" ? 0.999 : undefined}
+          step={param === "weight" ? 0.01 : param === "window" ? 2 : 0.5}
+          value={param === "weight" ? smoothing.weight : param === "sigma" ? smoothing.sigma : smoothing.window}
+          onChange={(e) => setSmooth({ [param]: Number(e.target.value) })}
+        />
+      )}
+      <label className="flex items-center gap-1">
+        <span>X</span>
+        <select
+          aria-label="Card x axis"
+          className={`${input} max-w-40`}
+          value={xAxis.kind === "metric" ? `metric:${xAxis.metric}` : xAxis.kind}
+          onChange={(e) => {
+            const v = e.target.value;
+            patchCompare({ xAxis: v.startsWith("metric:") ? { kind: "metric", metric: v.slice(7) } : { kind: v as "step" | "time" | "relative" } });
+          }}
+        >
+          <option value="step">step</option>
+          <option value="time">wall time</option>
+          <option value="relative">time since start</option>
+          {metrics.map((m) => (
+            <option key={m} value={`metric:${m}`}>
+              {m}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex items-center gap-1">
+        <span>Group</span>
+        <select aria-label="Group cards by" className={`${input} max-w-40`} value={groupBy[0] ?? ""} onChange={(e) => patchCompare({ groupBy: e.target.value ? [e.target.value] : [] })}>
+          <option value="">none</option>
+          {groupable.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
