@@ -72,6 +72,32 @@ def test_demo_when_short_then_runs_with_progress_config_curves_checkpoints_and_o
                  "AND metric = 'train/loss'", r=failed) == [(1,)]
 
 
+def test_demo_at_a_live_pace_when_runs_end_then_they_start_again_as_new_runs_until_stopped(
+    clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "RUNWATCH_SPOOL_DIR": str(tmp_path)}
+    demo = subprocess.Popen(
+        runwatch("demo", "--runs", "2", "--steps", "60", "--speed", "50", "--restart-after", "0.2",
+                 "--no-system", "--project", "demo-restart", *target(clickhouse_server, database)),
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    ended = "SELECT count() FROM runs FINAL WHERE project = 'demo-restart' AND status != 'running'"
+    try:
+        # each 60-step run takes ~0.06 s: two slots give four ended runs within seconds
+        assert wait_until(lambda: query(clickhouse_server, database, ended)[0][0] >= 4,
+                          timeout=60, interval=0.3)
+    finally:
+        demo.send_signal(signal.SIGINT)
+        _, stderr = demo.communicate(timeout=60)
+    assert demo.returncode == 0, stderr
+    runs = query(clickhouse_server, database,
+                 "SELECT name, status FROM runs FINAL WHERE project = 'demo-restart'")
+    names = [name for name, _ in runs]
+    assert len(set(names)) == len(names) >= 4  # new runs, not the old ones reopened
+    assert any(name.endswith("-r1") for name in names)
+    assert {status for _, status in runs} <= {"finished", "failed"}  # none left running
+
+
 def test_agent_sidecar_when_interrupted_then_system_metrics_stored_and_clean_exit(
     clickhouse_server: EmbeddedClickHouse, database: str, tmp_path: Path
 ) -> None:

@@ -315,3 +315,18 @@ def test_the_wall_run_bar_keeps_two_rows_and_counts_the_rest(
         page.screenshot(path=str(screenshots / "views-kiosk-run-bar-folded.png"))
     finally:
         context.close()
+
+
+def test_the_wall_does_not_rotate_to_a_tab_of_agent_counters_only(
+    browser: Browser, backend: BackendProcess, edge: Run,
+) -> None:
+    context = _context(browser, 1280, 720)
+    try:
+        page = context.new_page()
+        open_dashboard(page, backend.url, f"?kiosk=1&runs={edge.run_id}&rotate=30")
+        page.wait_for_selector("[aria-label='Rotating tabs'] li[data-tab=system]", timeout=15_000)
+        rotation = page.locator("[aria-label='Rotating tabs'] li").evaluate_all("els => els.map((e) => e.dataset.tab)")
+        assert "training" in rotation and "system" in rotation
+        assert "other" not in rotation, rotation  # only agent.points_dropped there
+    finally:
+        context.close()

@@ -5,14 +5,14 @@ import { useApp } from "../app/services";
 import { AnalysisCard } from "../compare/AnalysisCard";
 import { cardAnalysisOn } from "../compare/cardAnalysis";
 import { useCompare } from "../compare/store";
+import { cardLayout } from "../core/cardLayout";
+import { constantCardKey } from "../store/constantCards";
 import { cardIndexOf, hasSelectedRun, visibleCards, type CardSpec } from "../store/selectors";
 import { ChevronIcon } from "./icons";
 import { KioskGrid } from "./KioskGrid";
 import { MetricCard } from "./MetricCard";
 import { StatCard } from "./StatCard";
 import { internalOnly, TabNotices } from "./TabNotices";
-import { constantCardKey } from "../store/constantCards";
-import { cardLayout } from "../core/cardLayout";
 import { remPx, useBoxSize } from "./useBoxSize";
 
 /** Card chrome above and below the plot on the wall (title, two legend rows, margins), in rem. */

@@ -4,16 +4,22 @@ import { useShallow } from "zustand/react/shallow";
 import { useApp, useServices } from "../app/services";
 import { formatClock } from "../core/format";
 import { setKiosk, setTab } from "../store/actions";
+import { cardIndexOf } from "../store/selectors";
+import { internalOnly } from "./TabNotices";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { Logo } from "./icons";
 import { tabCounts, useTabs } from "./Sidebar";
 import { useNow } from "./useNow";
 
-/** Tabs worth showing on a wall: the ones with something in them. */
+/** Tabs worth showing on a wall: the ones with something in them beyond the agent's own counters. */
 export function useRotationTabs(): string[] {
   const tabs = useTabs();
   const counts = useApp(useShallow(tabCounts));
-  return useMemo(() => tabs.filter((t) => (counts[t.id] ?? 0) > 0).map((t) => t.id), [tabs, counts]);
+  const internal = useApp((s) => [...cardIndexOf(s).byTab].filter(([, cards]) => internalOnly(cards)).map(([tab]) => tab).join("\n"));
+  return useMemo(() => {
+    const skip = new Set(internal.split("\n"));
+    return tabs.filter((t) => (counts[t.id] ?? 0) > 0 && !skip.has(t.id)).map((t) => t.id);
+  }, [tabs, counts, internal]);
 }
 
 /** Rotates the tab every rotateSec seconds while in wall-monitor mode. */
@@ -56,7 +62,7 @@ export function KioskHeader() {
         {rotation.length > 1 && rotateSec > 0 && (
           <ol className="flex items-center gap-1.5" aria-label="Rotating tabs">
             {rotation.map((id) => (
-              <li key={id} className={`h-2 rounded-full ${id === tab ? "w-6 bg-accent" : "w-2 bg-line"}`} aria-current={id === tab} />
+              <li key={id} className={`h-2 rounded-full ${id === tab ? "w-6 bg-accent" : "w-2 bg-line"}`} aria-current={id === tab} data-tab={id} />
             ))}
           </ol>
         )}
