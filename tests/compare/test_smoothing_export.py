@@ -251,7 +251,8 @@ def test_jsonl_export_of_one_metric_and_a_step_range(live: LiveServer) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "status"),
     [("/export/nope", {}, 404), ("/export/big", {"format": "xls"}, 422),
-     ("/export/big", {"from_step": 5, "to_step": 1}, 422)],
+     ("/export/big", {"from_step": 5, "to_step": 1}, 422),
+     ("/export/big", {"from_time": 9, "to_time": 1}, 422)],
 )
 def test_export_bad_requests(live: LiveServer, path: str, params: dict[str, Any], status: int) -> None:
     assert live.get(path, **params).status_code == status

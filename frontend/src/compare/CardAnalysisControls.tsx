@@ -4,10 +4,11 @@ import { useShallow } from "zustand/react/shallow";
 import { fetchMetricNames, fetchRunsTable, type TableColumn } from "./api";
 import { patchCompare, useCompare } from "./store";
 import type { SmoothKind } from "./viewState";
+import { XAxisSelect } from "./XAxisSelect";
 
 /** The chart tabs' server-side choices (the Runs view's, shared through the URL). */
 export function CardAnalysisControls() {
-  const { smoothing, groupBy, xAxis } = useCompare(useShallow((s) => ({ smoothing: s.smoothing, groupBy: s.groupBy, xAxis: s.xAxis })));
+  const { smoothing, groupBy } = useCompare(useShallow((s) => ({ smoothing: s.smoothing, groupBy: s.groupBy })));
   const [metrics, setMetrics] = useState<string[]>([]);
   const [columns, setColumns] = useState<TableColumn[]>([]);
   useEffect(() => {
@@ -46,24 +47,7 @@ export function CardAnalysisControls() {
       )}
       <label className="flex items-center gap-1">
         <span>X</span>
-        <select
-          aria-label="Card x axis"
-          className={`${input} max-w-40`}
-          value={xAxis.kind === "metric" ? `metric:${xAxis.metric}` : xAxis.kind}
-          onChange={(e) => {
-            const v = e.target.value;
-            patchCompare({ xAxis: v.startsWith("metric:") ? { kind: "metric", metric: v.slice(7) } : { kind: v as "step" | "time" | "relative" } });
-          }}
-        >
-          <option value="step">step</option>
-          <option value="time">wall time</option>
-          <option value="relative">time since start</option>
-          {metrics.map((m) => (
-            <option key={m} value={`metric:${m}`}>
-              {m}
-            </option>
-          ))}
-        </select>
+        <XAxisSelect label="Card x axis" className={`${input} max-w-40`} metrics={metrics} />
       </label>
       <label className="flex items-center gap-1">
         <span>Group</span>

@@ -22,6 +22,7 @@ import { RunsTable } from "./RunsTable";
 import { patchCompare, useCompare } from "./store";
 import { useRunColor } from "./useRunColor";
 import { smoothingParams, type SmoothKind, type XAxis } from "./viewState";
+import { XAxisSelect } from "./XAxisSelect";
 
 const MAX_CHART_RUNS = 20;
 const REFRESH_MS = 10_000;
@@ -285,24 +286,7 @@ function AnalysisPanel({ columns, metrics, runIds, table }: { columns: TableColu
             )}
             <label className="flex items-center gap-1">
               x
-              <select
-                aria-label="X axis"
-                className={input}
-                value={xAxis.kind === "metric" ? `metric:${xAxis.metric}` : xAxis.kind}
-                onChange={(e) => {
-                  const v = e.target.value;
-                  patchCompare({ xAxis: v.startsWith("metric:") ? { kind: "metric", metric: v.slice(7) } : { kind: v as "step" | "time" | "relative" } });
-                }}
-              >
-                <option value="step">step</option>
-                <option value="time">wall time</option>
-                <option value="relative">time since start</option>
-                {metrics.map((m) => (
-                  <option key={m} value={`metric:${m}`}>
-                    {m}
-                  </option>
-                ))}
-              </select>
+              <XAxisSelect label="X axis" className={input} metrics={metrics} />
             </label>
           </>
         )}

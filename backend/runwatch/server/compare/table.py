@@ -109,13 +109,18 @@ def run_row(row: Mapping[str, Any], config_types: dict[str, set[type]] | None = 
     config = flatten(load_config(text), "config") if flatten_config is None else flatten_config(text)
     cells.update(config)
     if config_types is not None:
-        for key, value in config.items():
-            seen = config_types.get(key)
-            if seen is None:
-                config_types[key] = {type(value)}
-            else:
-                seen.add(type(value))
+        note_config_types(config_types, config)
     return cells
+
+
+def note_config_types(config_types: dict[str, set[type]], config: Mapping[str, Any]) -> None:
+    """Which value types each config key has taken (a column's kind: numeric, text, mixed)."""
+    for key, value in config.items():
+        seen = config_types.get(key)
+        if seen is None:
+            config_types[key] = {type(value)}
+        else:
+            seen.add(type(value))
 
 
 def status_expiry(rows: Sequence[Mapping[str, Any]], active_ms: int, crash_ms: int) -> float:
@@ -171,12 +176,7 @@ def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = 
         config = flat(str(text))
         row.update(config)
         if config_types is not None:
-            for key, value in config.items():
-                seen = config_types.get(key)
-                if seen is None:
-                    config_types[key] = {type(value)}
-                else:
-                    seen.add(type(value))
+            note_config_types(config_types, config)
     expiry_rows = [{"status": s, "activity_ms": a, "heartbeat_ms": h} for s, a, h
                    in zip(statuses, c["activity_ms"], c["heartbeat_ms"], strict=True)
                    if s in ("running", "stale")]

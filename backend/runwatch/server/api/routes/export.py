@@ -47,6 +47,16 @@ def chunks(stream: Any) -> Iterator[bytes]:
         stream.close()
 
 
+def _window(from_step: int | None, to_step: int | None, from_time: int | None,
+            to_time: int | None) -> Window:
+    """The exported range; an empty one is a 422 that says which bound is wrong."""
+    if from_step is not None and to_step is not None and from_step > to_step:
+        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
+    if from_time is not None and to_time is not None and from_time > to_time:
+        raise invalid_parameters("from_time", "from_time must not be greater than to_time")
+    return Window(from_step, to_step, from_time, to_time)
+
+
 @router.get("/export/{run_id}", responses={**NOT_FOUND, **UNAVAILABLE, **{200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}, "application/x-ndjson": {}}, "description": "Every raw point of the run"}}})
 def export_run(
     run_id: Annotated[str, Path(min_length=1, max_length=512)],
@@ -58,11 +68,9 @@ def export_run(
     from_time: Annotated[int | None, Query(ge=0, description="epoch ms")] = None,
     to_time: Annotated[int | None, Query(ge=0, description="epoch ms")] = None,
 ) -> StreamingResponse:
-    if from_step is not None and to_step is not None and from_step > to_step:
-        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
+    window = _window(from_step, to_step, from_time, to_time)
     ensure_run_exists(ch, run_id)
-    stream = open_export(ch.get(), run_id, format, metric or [],
-                         Window(from_step, to_step, from_time, to_time))
+    stream = open_export(ch.get(), run_id, format, metric or [], window)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
     return StreamingResponse(
         chunks(stream), media_type=MEDIA_TYPES[format],
@@ -83,12 +91,8 @@ def export_runs(
 ) -> StreamingResponse:
     """A chart card's download: its runs' raw points in one file (runs that stored nothing
     add no rows)."""
-    if from_step is not None and to_step is not None and from_step > to_step:
-        raise invalid_parameters("from_step", "from_step must not be greater than to_step")
-    if from_time is not None and to_time is not None and from_time > to_time:
-        raise invalid_parameters("from_time", "from_time must not be greater than to_time")
-    stream = open_export(ch.get(), sorted(set(run_id)), format, metric or [],
-                         Window(from_step, to_step, from_time, to_time))
+    window = _window(from_step, to_step, from_time, to_time)
+    stream = open_export(ch.get(), sorted(set(run_id)), format, metric or [], window)
     name = (metric[0] if metric and len(metric) == 1 else "runs")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     return StreamingResponse(
