@@ -20,17 +20,9 @@ from clickhouse_cityhash.cityhash import CityHash128
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from tests.support.clickhouse import EmbeddedClickHouse
+from tests.support.waiting import wait_for
 
 SLEEPY = "SELECT sleepEachRow(0.5) FROM numbers(60) SETTINGS max_block_size = 1"
-
-
-def _wait_for(predicate: object, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_binary_parameter_when_bytes_are_not_utf8_then_engine_reads_those_bytes(
@@ -64,13 +56,13 @@ def test_system_processes_when_client_names_query_id_then_listed_under_it(
     lookup = "SELECT query, user FROM system.processes WHERE query_id = {id:String}"
     with httpx.Client(timeout=60) as first, first.stream("POST", url, content=SLEEPY) as running:
         assert running.status_code == 200
-        assert _wait_for(lambda: bool(client.query(lookup, parameters={"id": query_id}).result_rows))
+        wait_for(lambda: client.query(lookup, parameters={"id": query_id}).result_rows, 20, "the query in system.processes")
         ((query, user),) = client.query(lookup, parameters={"id": query_id}).result_rows
         assert query == SLEEPY and user == "default"
         listed = client.query("SHOW PROCESSLIST").named_results()
         assert query_id in [row["query_id"] for row in listed]
         client.command(f"KILL QUERY WHERE query_id = '{query_id}'")
-    assert _wait_for(lambda: not client.query(lookup, parameters={"id": query_id}).result_rows)
+    wait_for(lambda: not client.query(lookup, parameters={"id": query_id}).result_rows, 20, "the query to leave system.processes")
 
 
 def _unframe(raw: bytes) -> list[tuple[int, bytes]]:

@@ -17,6 +17,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError, StreamFailureErr
 from clickhouse_connect.driver.external import ExternalData
 
 from tests.support.clickhouse import EmbeddedClickHouse
+from tests.support.waiting import wait_for
 
 SLEEPY = "SELECT sleepEachRow(0.5) FROM numbers(60) SETTINGS max_block_size = 1"
 
@@ -26,15 +27,6 @@ def _count_marked(server: EmbeddedClickHouse, marker: str) -> int:
     sql = ("SELECT count() FROM system.processes WHERE query LIKE {m:String} "
            "AND query NOT LIKE '%system.processes%'")
     return int(client.command(sql, parameters={"m": f"%{marker}%"}))
-
-
-def _wait_for(predicate: object, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_select_10m_rows_when_streamed_then_server_rss_grows_under_100mb(
@@ -125,7 +117,7 @@ def test_kill_query_when_client_query_id_then_sleeping_query_stops(
     worker.start()
     client = clickhouse_server.client()
     running = "SELECT count() FROM system.processes WHERE query_id = {id:String}"
-    assert _wait_for(lambda: client.command(running, parameters={"id": query_id}) == 1)
+    wait_for(lambda: client.command(running, parameters={"id": query_id}) == 1, 20, "the query to run")
     # (a KILL that matches nothing is an empty body, which clickhouse-connect reads as [['']])
     killed = client.query(f"KILL QUERY WHERE query_id = '{query_id}'").result_rows
     assert [row[1] for row in killed] == [query_id]
@@ -157,10 +149,10 @@ def test_client_disconnect_when_query_waits_then_it_leaves_system_processes(
     sock = socket.create_connection((clickhouse_server.host, clickhouse_server.port))
     try:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n%s" % (len(sql), sql))
-        assert _wait_for(lambda: _count_marked(clickhouse_server, marker) == 1)
+        wait_for(lambda: _count_marked(clickhouse_server, marker) == 1, 20, "the query to run")
     finally:
         sock.close()
-    assert _wait_for(lambda: _count_marked(clickhouse_server, marker) == 0, timeout=15)
+    wait_for(lambda: _count_marked(clickhouse_server, marker) == 0, 15, "the query to leave system.processes")
 
 
 def test_external_data_when_two_tables_in_multipart_then_query_joins_them(
