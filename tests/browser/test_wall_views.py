@@ -194,6 +194,10 @@ def test_a_pinned_card_is_on_every_page_of_the_wall(
 
 def test_pinning_a_card_puts_it_first_in_its_tab_across_reloads(page: Page, backend: BackendProcess, many: Run) -> None:
     open_dashboard(page, backend.url, f"?tab=training&runs={many.run_id}")
+    wait_card(page, "train/metric_00", "d.series === '1'")
+    # cards below the fold draw when they come near the viewport (how far down card 12 sits
+    # depends on how many runs the run bar above the grid holds)
+    card(page, "train/metric_12").scroll_into_view_if_needed()
     wait_card(page, "train/metric_12", "d.series === '1'")
     first = "() => document.querySelector('[data-testid=metric-card]').dataset.metric"
     assert page.evaluate(first) == "train/metric_00"
