@@ -3,7 +3,7 @@ import { useShallow } from "zustand/react/shallow";
 
 import { fetchMetricNames, fetchRunsTable, type TableColumn } from "./api";
 import { patchCompare, useCompare } from "./store";
-import type { SmoothKind } from "./viewState";
+import { SmoothingKindSelect } from "./SmoothingKindSelect";
 import { XAxisSelect } from "./XAxisSelect";
 
 /** The chart tabs' server-side choices (the Runs view's, shared through the URL). */
@@ -25,13 +25,7 @@ export function CardAnalysisControls() {
     <div className="flex flex-wrap items-center gap-2 text-xs text-muted" data-testid="card-analysis-controls">
       <label className="flex items-center gap-1" title="Computed by the server over every raw point, before decimation">
         <span>Server smoothing</span>
-        <select aria-label="Server smoothing" className={input} value={smoothing.kind} onChange={(e) => setSmooth({ kind: e.target.value as SmoothKind })}>
-          <option value="none">off</option>
-          <option value="ema">EMA</option>
-          <option value="sma">moving avg</option>
-          <option value="gaussian">Gaussian</option>
-          <option value="savgol">Savitzky–Golay</option>
-        </select>
+        <SmoothingKindSelect label="Server smoothing" className={input} value={smoothing.kind} onChange={(kind) => setSmooth({ kind })} />
       </label>
       {param !== null && (
         <input

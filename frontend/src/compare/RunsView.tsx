@@ -21,7 +21,8 @@ import { RunDetail } from "./RunDetail";
 import { RunsTable } from "./RunsTable";
 import { patchCompare, useCompare } from "./store";
 import { useRunColor } from "./useRunColor";
-import { smoothingParams, type SmoothKind, type XAxis } from "./viewState";
+import { smoothingParams, type XAxis } from "./viewState";
+import { SmoothingKindSelect } from "./SmoothingKindSelect";
 import { XAxisSelect } from "./XAxisSelect";
 
 const MAX_CHART_RUNS = 20;
@@ -264,13 +265,7 @@ function AnalysisPanel({ columns, metrics, runIds, table }: { columns: TableColu
           <>
             <label className="flex items-center gap-1">
               smoothing
-              <select aria-label="Smoothing" className={input} value={smoothing.kind} onChange={(e) => setSmooth({ kind: e.target.value as SmoothKind })}>
-                <option value="none">off</option>
-                <option value="ema">EMA</option>
-                <option value="sma">moving average</option>
-                <option value="gaussian">Gaussian</option>
-                <option value="savgol">Savitzky–Golay</option>
-              </select>
+              <SmoothingKindSelect label="Smoothing" className={input} value={smoothing.kind} onChange={(kind) => setSmooth({ kind })} />
             </label>
             {smoothing.kind === "ema" && (
               <input aria-label="EMA weight" type="number" min={0} max={0.999} step={0.01} className={`${input} w-20`} value={smoothing.weight} onChange={(e) => setSmooth({ weight: Number(e.target.value) })} />
