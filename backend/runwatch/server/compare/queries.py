@@ -68,8 +68,8 @@ SELECT (SELECT tuple(count(), max(updated_at), sum(cityHash64(run_id, updated_at
 
 
 def row_versions(run_ids: Sequence[str] | None = None) -> Query:
-    """Per run: a hash of every runs row and run_stats row it has (as text: a hash of a NULL
-    is NULL, which sum() would skip), without FINAL, so it
+    """Per run: a hash of every runs row and run_stats row it has (heartbeat_at through ifNull:
+    a hash of a NULL is NULL, which sum() would skip), without FINAL, so it
     changes with any insert (a heartbeat, a status, a point) and with any merge of them (a
     needless re-read, never a missed change). A kept runs table re-reads only the runs whose
     hash moved (compare/kept.py)."""
@@ -79,15 +79,13 @@ def row_versions(run_ids: Sequence[str] | None = None) -> Query:
     sql = f"""
 SELECT toString(run_id) AS run_id, sum(h) AS version
 FROM (
-    SELECT run_id, cityHash64(toString(tuple(updated_at, status, heartbeat_at, project, name,
-                                             config_json, tags, host, `user`, git_commit,
-                                             started_at, failure_reason, failure_type,
-                                             failure_message))) AS h
+    SELECT run_id, cityHash64(updated_at, status, ifNull(heartbeat_at, toDateTime64(0, 3)),
+                              project, name, config_json, tags, host, `user`, git_commit,
+                              started_at, failure_reason, failure_type, failure_message) AS h
     FROM runs {where}
     UNION ALL
-    SELECT run_id, cityHash64(toString(tuple(first_event_time, last_event_time,
-                                             last_ingested_at, max_step, point_count,
-                                             hosts))) AS h
+    SELECT run_id, cityHash64(first_event_time, last_event_time, last_ingested_at, max_step,
+                              point_count, hosts) AS h
     FROM run_stats {where}
 )
 GROUP BY run_id"""
