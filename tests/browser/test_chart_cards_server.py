@@ -86,13 +86,17 @@ def test_a_metric_as_the_cards_x_axis(page: Page, backend: BackendProcess, runs:
     chart(page, "train/loss", "d.lastX === '10'")
 
 
-def test_group_by_draws_bands_on_the_tab_cards(page: Page, backend: BackendProcess,
-                                               runs: dict[str, Run]) -> None:
+def test_group_by_one_then_two_keys_draws_bands_on_the_tab_cards(
+        page: Page, backend: BackendProcess, runs: dict[str, Run]) -> None:
     open_dashboard(page, backend.url)
     page.wait_for_selector("[data-testid=metric-card][data-metric='train/loss']", timeout=20_000)
     page.select_option("select[aria-label='Group cards by']", "config.model.depth")
     d = chart(page, "train/loss", "d.bands === '2'")
     assert d["series"] == "2" and "gb=config.model.depth" in page.url
+    page.select_option("select[aria-label='Then group cards by']", "project")  # a second key
+    card = page.locator("[data-testid=metric-card][data-metric='train/loss']")
+    card.get_by_text("grouped by model.depth, project").wait_for(timeout=20_000)
+    d = chart(page, "train/loss", "d.bands === '2'")  # every run in project "cards"
 
 
 def test_card_download_has_the_shown_runs_raw_points(page: Page, backend: BackendProcess,

@@ -137,3 +137,48 @@ def test_column_wise_rows_equal_run_row_of_each_runs_query_row(
 def test_no_matching_run_is_an_empty_table(pool: ClientPool) -> None:
     table = CompareCache().table(pool, ACTIVE_MS, CRASH_MS, run_ids=["nope"])
     assert (table.rows, table.total, table.status_expiry) == ([], 0, float("inf"))
+
+
+def same_fields(patched: tbl.Table, built: tbl.Table) -> None:
+    assert patched.columns == built.columns
+    assert [r["run_id"] for r in patched.rows] == [r["run_id"] for r in built.rows]
+    for got, want in zip(patched.rows, built.rows, strict=True):
+        assert got.keys() == want.keys(), got["run_id"]
+        for key, value in want.items():
+            assert got[key] == value, (got["run_id"], key)
+    assert (patched.total, patched.status_expiry) == (built.total, built.status_expiry)
+
+
+@pytest.mark.parametrize(("filter_text", "sort"), [("", ()), ("depth = 1 or status = 'failed'",
+                                                             ("-loss:min", "config.opt.lr"))])
+def test_patched_table_after_runs_changed_equals_a_fresh_build_field_by_field(
+        pool: ClientPool, clickhouse_server: EmbeddedClickHouse, database: str,
+        filter_text: str, sort: tuple[str, ...]) -> None:
+    client = clickhouse_server.client(database=database)
+    insert_run(client, "live", project="p", status="running", updated_at=utc_ago(0),
+               heartbeat_at=utc_ago(0), config_json='{"opt": {"lr": 0.5}, "only_live": 1}')
+    cache = CompareCache()
+    wanted = tbl.parse_summaries(["loss:min", "loss:last"])
+    kw = {"filter_text": filter_text, "sort": list(sort), "wanted": wanted}
+    active_ms = 2000
+    same_fields(cache.table(pool, active_ms, CRASH_MS, **kw), fresh(pool, active_ms, **kw))
+    insert_run(client, "r0", project="p", status="failed")  # a status (and its config gone)
+    insert_run(client, "r1", project="p", status="finished",  # a config, one key's type
+               config_json='{"opt": {"lr": "warm"}, "depth": 1, "extra": [1]}')
+    insert_points(client, [{"run_id": "r2", "metric": "loss", "step": 9, "value": -4.0}])
+    insert_run(client, "new", project="q", status="finished", config_json='{"depth": 1}')
+    insert_points(client, [{"run_id": "new", "metric": "loss", "step": 1, "value": 0.25}])
+    insert_run(client, "live", project="p", status="running", updated_at=utc_ago(0),
+               heartbeat_at=utc_ago(0), config_json='{"opt": {"lr": 0.5}}')  # only_live gone
+    patched = cache.table(pool, active_ms, CRASH_MS, **kw)
+    assert cache.patches == 1
+    same_fields(patched, fresh(pool, active_ms, **kw))
+    by_id = {r["run_id"]: r for r in fresh(pool, active_ms, wanted=wanted).rows}
+    assert by_id["r2"]["loss:min"] == -4.0 and by_id["r0"]["status"] == "failed"
+    assert "config.only_live" not in {c.id for c in patched.columns}
+    time.sleep(active_ms / 1000 + 0.3)  # the clock turns "live" stale, no new row
+    later = cache.table(pool, active_ms, CRASH_MS, **kw)
+    client.close()
+    assert cache.patches == 2
+    same_fields(later, fresh(pool, active_ms, **kw))
+    assert {r["run_id"]: r["status"] for r in fresh(pool, active_ms).rows}["live"] == "stale"

@@ -1,14 +1,14 @@
 import { useEffect, useState } from "react";
-import { useShallow } from "zustand/react/shallow";
 
 import { fetchMetricNames, fetchRunsTable, type TableColumn } from "./api";
+import { GroupBySelect } from "./GroupBySelect";
 import { patchCompare, useCompare } from "./store";
 import { SmoothingKindSelect } from "./SmoothingKindSelect";
 import { XAxisSelect } from "./XAxisSelect";
 
 /** The chart tabs' server-side choices (the Runs view's, shared through the URL). */
 export function CardAnalysisControls() {
-  const { smoothing, groupBy } = useCompare(useShallow((s) => ({ smoothing: s.smoothing, groupBy: s.groupBy })));
+  const smoothing = useCompare((s) => s.smoothing);
   const [metrics, setMetrics] = useState<string[]>([]);
   const [columns, setColumns] = useState<TableColumn[]>([]);
   useEffect(() => {
@@ -17,7 +17,6 @@ export function CardAnalysisControls() {
     fetchRunsTable({ filter: "", sort: [], summaries: [] }, abort.signal, 1).then((t) => setColumns(t.columns), () => undefined);
     return () => abort.abort();
   }, []);
-  const groupable = columns.filter((c) => c.group !== "summary" && c.kind !== "time" && c.kind !== "duration" && c.id !== "run_id" && c.id !== "name");
   const setSmooth = (patch: Partial<typeof smoothing>) => patchCompare({ smoothing: { ...smoothing, ...patch } });
   const input = "h-8 rounded-lg border border-line bg-card px-1.5 text-xs text-fg";
   const param = smoothing.kind === "ema" ? "weight" : smoothing.kind === "gaussian" ? "sigma" : smoothing.kind === "none" ? null : "window";
@@ -45,14 +44,7 @@ export function CardAnalysisControls() {
       </label>
       <label className="flex items-center gap-1">
         <span>Group</span>
-        <select aria-label="Group cards by" className={`${input} max-w-40`} value={groupBy[0] ?? ""} onChange={(e) => patchCompare({ groupBy: e.target.value ? [e.target.value] : [] })}>
-          <option value="">none</option>
-          {groupable.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.label}
-            </option>
-          ))}
-        </select>
+        <GroupBySelect labels={["Group cards by", "Then group cards by"]} className={`${input} max-w-40`} columns={columns} />
       </label>
     </div>
   );

@@ -17,6 +17,7 @@ import {
 } from "./api";
 import { groupChartData, runChartData, type ChartData } from "./chartData";
 import { ComparePanel } from "./ComparePanel";
+import { GroupBySelect } from "./GroupBySelect";
 import { RunDetail } from "./RunDetail";
 import { RunsTable } from "./RunsTable";
 import { patchCompare, useCompare } from "./store";
@@ -224,7 +225,6 @@ function xLabelOf(x: XAxis): string {
 function AnalysisPanel({ columns, metrics, runIds, table }: { columns: TableColumn[]; metrics: string[]; runIds: string[]; table: Table | null }) {
   const { metric, groupBy, smoothing, xAxis } = useCompare(useShallow((s) => ({ metric: s.metric, groupBy: s.groupBy, smoothing: s.smoothing, xAxis: s.xAxis })));
   const { data, error } = useChartData(runIds, table);
-  const groupable = columns.filter((c) => c.group !== "summary" && c.kind !== "time" && c.kind !== "duration");
   const setSmooth = (patch: Partial<typeof smoothing>) => patchCompare({ smoothing: { ...smoothing, ...patch } });
   const input = "rounded-lg border border-line bg-card px-2 py-1";
   return (
@@ -237,29 +237,7 @@ function AnalysisPanel({ columns, metrics, runIds, table }: { columns: TableColu
         </label>
         <label className="flex items-center gap-1">
           group by
-          <select
-            aria-label="Group by"
-            className={input}
-            value={groupBy[0] ?? ""}
-            onChange={(e) => patchCompare({ groupBy: e.target.value ? [e.target.value, ...groupBy.slice(1)] : [] })}
-          >
-            <option value="">— no grouping —</option>
-            {groupable.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-          {groupBy.length > 0 && (
-            <select aria-label="Then by" className={input} value={groupBy[1] ?? ""} onChange={(e) => patchCompare({ groupBy: e.target.value ? [groupBy[0] as string, e.target.value] : groupBy.slice(0, 1) })}>
-              <option value="">and…</option>
-              {groupable.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.label}
-                </option>
-              ))}
-            </select>
-          )}
+          <GroupBySelect labels={["Group by", "Then by"]} className={input} columns={columns} />
         </label>
         {groupBy.length === 0 && (
           <>

@@ -9,9 +9,12 @@ crashed `crash_after` after its last heartbeat, so each table carries the earlie
 instant (`table.status_expiry`) and is rebuilt from then on. So a reused table equals what a
 fresh build would return.
 
-On a live system some run changes every poll and whole tables rarely survive; a run's
-flattened config is then kept by its config text (`ConfigCache`), which is most of the
-Python work of a rebuild.
+On a live system some run changes every poll and whole tables rarely survive: the rows of
+every run are then kept too (`kept.KeptRows`, per summaries, runs and windows, whatever the
+filter and sort) and only the runs whose `runs` or `run_stats` rows changed, that are new, or
+whose status flipped with the clock are re-read and merged; filtering and sorting the kept
+rows (sort keys kept per row) is what remains. A run's flattened config is kept by its config
+text (`ConfigCache`) for full builds.
 
 A group answer depends only on its runs' points: it is kept under the version of those runs
 in `run_stats` (points stored, last insert), so a chart of finished runs is computed once.
@@ -27,6 +30,7 @@ from typing import Any, Generic, TypeVar
 from runwatch.server.compare import queries as cq
 from runwatch.server.compare import table as tbl
 from runwatch.server.compare.flatten import flatten
+from runwatch.server.compare.kept import KeptRows, Scope
 from runwatch.server.query.clients import ClientPool
 
 V = TypeVar("V")
@@ -73,25 +77,37 @@ class ConfigCache:
 
 
 class CompareCache:
-    def __init__(self, tables: int = 32, groups: int = 64, configs: int = 200_000) -> None:
+    def __init__(self, tables: int = 32, groups: int = 64, configs: int = 200_000,
+                 kept_rows: int = 8) -> None:
         self.configs = ConfigCache(configs)
         self._tables: _Lru[tuple[tuple[Any, ...], tbl.Table]] = _Lru(tables)
+        self._kept: _Lru[KeptRows] = _Lru(kept_rows)
         self._groups: _Lru[tuple[tuple[Any, ...], list[bytes]]] = _Lru(groups)
-        self.builds = 0  # tables built (not reused): tests and the benchmark read it
+        # Tables made (not reused), and how many of them from patched rows: tests and the
+        # benchmark read them.
+        self.builds = 0
+        self.patches = 0
 
     def table(self, pool: ClientPool, active_ms: int, crash_ms: int, *, filter_text: str = "",
               sort: Sequence[str] = (), wanted: Sequence[tbl.Summary] = (),
               run_ids: Sequence[str] | None = None) -> tbl.Table:
-        """tbl.build_table, or the same table built earlier when nothing it shows changed."""
+        """tbl.build_table's answer: the same table built earlier when nothing it shows changed,
+        or one made from the kept rows with the changed runs re-read."""
         version, now_ms = _data_version(pool)
-        key = (filter_text, tuple(sort), tuple(wanted),
-               None if run_ids is None else tuple(run_ids), active_ms, crash_ms)
+        scope = Scope(tuple(wanted), None if run_ids is None else tuple(run_ids), active_ms,
+                      crash_ms)
+        key = (filter_text, tuple(sort), scope)
         found = self._tables.get(key)
         if found is not None and found[0] == version and now_ms < found[1].status_expiry:
             return found[1]
-        table = tbl.build_table(pool, active_ms, filter_text=filter_text, sort=sort,
-                                wanted=wanted, run_ids=run_ids, crash_ms=crash_ms,
-                                flatten_config=self.configs)
+        rows = self._kept.get(scope)
+        if rows is None:
+            rows = KeptRows.build(pool, scope, version, self.configs)
+        elif rows.version != version or now_ms >= rows.expiry:
+            rows = rows.patched(pool, version, now_ms, self.configs)
+            self.patches += 1
+        table = rows.table(filter_text, sort)
+        self._kept.put(scope, rows)
         self.builds += 1
         self._tables.put(key, (version, table))
         return table

@@ -67,6 +67,31 @@ SELECT (SELECT tuple(count(), max(updated_at), sum(cityHash64(run_id, updated_at
     return Query(sql, {})
 
 
+def row_versions(run_ids: Sequence[str] | None = None) -> Query:
+    """Per run: a hash of every runs row and run_stats row it has (heartbeat_at through ifNull:
+    a hash of a NULL is NULL, which sum() would skip), without FINAL, so it
+    changes with any insert (a heartbeat, a status, a point) and with any merge of them (a
+    needless re-read, never a missed change). A kept runs table re-reads only the runs whose
+    hash moved (compare/kept.py)."""
+    where, params = "", {}
+    if run_ids is not None:
+        where, params = "WHERE run_id IN {run_ids:Array(String)}", {"run_ids": list(run_ids)}
+    sql = f"""
+SELECT toString(run_id) AS run_id, sum(h) AS version
+FROM (
+    SELECT run_id, cityHash64(updated_at, status, ifNull(heartbeat_at, toDateTime64(0, 3)),
+                              project, name, config_json, tags, host, `user`, git_commit,
+                              started_at, failure_reason, failure_type, failure_message) AS h
+    FROM runs {where}
+    UNION ALL
+    SELECT run_id, cityHash64(first_event_time, last_event_time, last_ingested_at, max_step,
+                              point_count, hosts) AS h
+    FROM run_stats {where}
+)
+GROUP BY run_id"""
+    return Query(sql, params)
+
+
 def runs_version(run_ids: Sequence[str]) -> Query:
     """The points these runs hold, as run_stats counts them: a group answer over them is
     unchanged while this is."""

@@ -125,16 +125,32 @@ def note_config_types(config_types: dict[str, set[type]], config: Mapping[str, A
 
 def status_expiry(rows: Sequence[Mapping[str, Any]], active_ms: int, crash_ms: int) -> float:
     """The first instant (ClickHouse's epoch ms) at which one of these rows would show another
-    status with no new data: a running run turns stale once its activity is `active_ms` old,
-    a running or stale one crashed once its heartbeat is `crash_ms` old (runs_page's rules)."""
+    status with no new data (the soonest flip_instant)."""
+    return min((flip_instant(r["status"], r["activity_ms"], r["heartbeat_ms"], active_ms, crash_ms)
+                for r in rows), default=math.inf)
+
+
+def flip_instant(status: str, activity_ms: int | None, heartbeat_ms: int | None,
+                 active_ms: int, crash_ms: int) -> float:
+    """When a run would show another status with no new data: a running run turns stale once
+    its activity is `active_ms` old, a running or stale one crashed once its heartbeat is
+    `crash_ms` old (runs_page's rules); never for the others."""
     soonest = math.inf
-    for row in rows:
-        status = row["status"]
-        if status == "running":
-            soonest = min(soonest, int(row["activity_ms"]) + active_ms + 1)
-        if status in ("running", "stale") and row["heartbeat_ms"] is not None:
-            soonest = min(soonest, int(row["heartbeat_ms"]) + crash_ms + 1)
+    if status == "running":
+        soonest = int(activity_ms or 0) + active_ms + 1
+    if status in ("running", "stale") and heartbeat_ms is not None:
+        soonest = min(soonest, int(heartbeat_ms) + crash_ms + 1)
     return soonest
+
+
+@dataclass(frozen=True)
+class Read:
+    """read()'s rows (in the runs query's order: most recently active first, then run_id) and,
+    per row, its flattened config, activity and flip_instant."""
+    rows: list[dict[str, Any]]
+    configs: list[dict[str, Any]]
+    activity: list[int]
+    flips: list[float]
 
 
 def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None,
@@ -143,13 +159,23 @@ def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = 
               ) -> tuple[list[dict[str, Any]], float]:
     """The table's rows and their status_expiry; `config_types` collects the Python types
     seen under each config key."""
+    found = read(pool, active_ms, run_ids, crash_ms=crash_ms, flatten_config=flatten_config)
+    if config_types is not None:
+        for config in found.configs:
+            note_config_types(config_types, config)
+    return found.rows, min(found.flips, default=math.inf)
+
+
+def read(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = None, *,
+         crash_ms: int = 45_000, flatten_config: Callable[[str], dict[str, Any]] | None = None,
+         ) -> Read:
     flt = queries.RunsFilter(run_ids=run_ids)
     sql, params = queries.runs_page(flt, ALL_RUNS, 0, active_ms, crash_ms)
     # Column by column: at 10,000 runs a dict per raw row and a call per row cost more than
     # the ClickHouse query (the cells are exactly run_row's, tested against it).
     result = pool.get().query(sql, parameters=params, column_oriented=True)
     if not result.result_columns:  # no rows: no columns either
-        return [], math.inf
+        return Read([], [], [], [])
     c = dict(zip(result.column_names, result.result_columns, strict=True))
     ids = [str(r) for r in c["run_id"]]
     hosts = [", ".join(sorted({str(h) for h in (hs or []) if h} | ({str(rh)} if rh else set())))
@@ -172,22 +198,24 @@ def read_rows(pool: ClientPool, active_ms: int, run_ids: Sequence[str] | None = 
     keys = list(columns)
     rows = [dict(zip(keys, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
     flat = flatten_config or (lambda text: flatten(load_config(text), "config"))
-    for row, text in zip(rows, c["config_json"], strict=True):
-        config = flat(str(text))
+    configs = [flat(str(text)) for text in c["config_json"]]
+    for row, config in zip(rows, configs, strict=True):
         row.update(config)
-        if config_types is not None:
-            note_config_types(config_types, config)
-    expiry_rows = [{"status": s, "activity_ms": a, "heartbeat_ms": h} for s, a, h
-                   in zip(statuses, c["activity_ms"], c["heartbeat_ms"], strict=True)
-                   if s in ("running", "stale")]
-    return rows, status_expiry(expiry_rows, active_ms, crash_ms)
+    activity = [int(a) for a in c["activity_ms"]]
+    flips = [flip_instant(s, a, h, active_ms, crash_ms) if s in ("running", "stale") else math.inf
+             for s, a, h in zip(statuses, activity, c["heartbeat_ms"], strict=True)]
+    return Read(rows, configs, activity, flips)
 
 
-def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary]) -> None:
+def add_summaries(pool: ClientPool, rows: list[dict[str, Any]], wanted: Sequence[Summary],
+                  *, these_runs_only: bool = False) -> None:
+    """The `wanted` summary cells of `rows`; `these_runs_only`: aggregated over those runs'
+    points only (a few re-read rows), not every run's."""
     if not wanted or not rows:
         return
     metrics = sorted({s.metric for s in wanted})
-    result = pool.query(*cq.summaries(metrics, sorted({s.aggregate for s in wanted})))
+    run_ids = [r["run_id"] for r in rows] if these_runs_only else None
+    result = pool.query(*cq.summaries(metrics, sorted({s.aggregate for s in wanted}), run_ids))
     names = result.column_names
     by_key = {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in result.result_rows}
     for row in rows:
@@ -234,19 +262,26 @@ def resolver(columns: Sequence[Column]) -> Callable[[str], str | None]:
     return resolve
 
 
-def sort_rows(rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
-    """Stable multi-key sort: numbers as numbers, then text; missing values last either way."""
+SortKey = tuple[int, float, str]
+
+
+def sort_rows(rows: list[dict[str, Any]], keys: Sequence[str],
+              key_of: Callable[[str], Callable[[dict[str, Any]], SortKey | None]] | None = None,
+              ) -> None:
+    """Stable multi-key sort: numbers as numbers, then text; missing values last either way.
+    `key_of(column)`: a row's sort_key there (e.g. kept per row), sort_key of the cell if not."""
     for spec in reversed(keys):
         desc = spec.startswith("-")
         column = spec.lstrip("-+")
-        keyed = [(_sort_key(r.get(column)), r) for r in rows]
+        key = key_of(column) if key_of is not None else lambda r, c=column: sort_key(r.get(c))
+        keyed = [(key(r), r) for r in rows]
         present = [kr for kr in keyed if kr[0] is not None]
         missing = [r for k, r in keyed if k is None]
         present.sort(key=lambda kr: kr[0], reverse=desc)  # type: ignore[arg-type, return-value]
         rows[:] = [r for _, r in present] + missing
 
 
-def _sort_key(value: Any) -> tuple[int, float, str] | None:
+def sort_key(value: Any) -> SortKey | None:
     if value is None:
         return None
     number = filters.number(value) if not isinstance(value, str) else None
@@ -279,16 +314,24 @@ def build_table(pool: ClientPool, active_ms: int, *, filter_text: str = "",
     rows, expiry = read_rows(pool, active_ms, run_ids, config_types, crash_ms=crash_ms,
                              flatten_config=flatten_config)
     add_summaries(pool, rows, wanted)
+    return select(rows, config_types, wanted, filter_text, sort, expiry)
+
+
+def select(rows: Sequence[dict[str, Any]], config_types: Mapping[str, set[type]],
+           wanted: Sequence[Summary], filter_text: str, sort: Sequence[str], expiry: float,
+           key_of: Callable[[str], Callable[[dict[str, Any]], SortKey | None]] | None = None,
+           ) -> Table:
+    """The table of these rows (all of them, in the runs query's order): columns, the rows the
+    filter matches, sorted (`key_of`: see sort_rows)."""
     columns = columns_of(config_types, wanted)
     resolve = resolver(columns)
     predicate = filters.parse(filter_text, resolve)
-    total = len(rows)
-    rows = [r for r in rows if predicate(r)]
+    matched = [r for r in rows if predicate(r)]
     resolved = []
     for spec in sort:
         column = resolve(spec.lstrip("-+"))
         if column is None:
             raise ValueError(f"unknown sort column {spec.lstrip('-+')!r}")
         resolved.append(("-" if spec.startswith("-") else "") + column)
-    sort_rows(rows, resolved)
-    return Table(columns, rows, total, expiry)
+    sort_rows(matched, resolved, key_of)
+    return Table(columns, matched, len(rows), expiry)

@@ -171,6 +171,7 @@ FROM
                started_at, updated_at, heartbeat_at, failure_reason, failure_type,
                failure_message
         FROM runs FINAL
+        {runs_where}
     ) AS r
     FULL OUTER JOIN (
         SELECT run_id, min(first_event_time) AS first_event_time,
@@ -178,10 +179,19 @@ FROM
                max(max_step) AS max_step, sum(point_count) AS point_count,
                groupUniqArrayArray(hosts) AS hosts
         FROM run_stats
+        {runs_where}
         GROUP BY run_id
     ) AS s ON r.run_id = s.run_id
     SETTINGS join_use_nulls = 1
 )"""
+
+
+def _runs_base(listed_only: bool) -> str:
+    """_RUNS_BASE; `listed_only`: both sides read only the runs of `{run_ids}` (run_id is
+    their sort key, so a few runs cost a few granules, not the whole join)."""
+    where = "WHERE run_id IN {run_ids:Array(String)}" if listed_only else ""
+    return _RUNS_BASE.replace("{runs_where}", where)
+
 
 _RUNS_SELECT = ("run_id, project, name, config_json, tags, run_host, user, git_commit, status, "
                 "is_active, recent, start_ms, last_event_ms, activity_ms, max_step, point_count, "
@@ -201,7 +211,7 @@ def runs_page(flt: RunsFilter, limit: int, offset: int, active_ms: int,
     where, params = _runs_where(flt)
     sql = f"""
 SELECT {_RUNS_SELECT}, count() OVER () AS total
-FROM ({_RUNS_BASE})
+FROM ({_runs_base(flt.run_ids is not None)})
 {where}
 ORDER BY activity_ms DESC, run_id
 LIMIT {{limit:UInt64}} OFFSET {{offset:UInt64}}"""
@@ -218,7 +228,7 @@ SELECT {_RUNS_SELECT}, count() OVER () AS total
 FROM
 (
     SELECT *, row_number() OVER (ORDER BY activity_ms DESC, run_id) AS position
-    FROM ({_RUNS_BASE})
+    FROM ({_runs_base(False)})
     WHERE activity_ms >= toUnixTimestamp64Milli(now64(3)) - {{horizon_ms:Int64}}
 )
 WHERE position <= {{max_runs:UInt64}} OR recent
