@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from runwatch.server.embedded import compression, openheaders
+from runwatch.server.embedded import compression, nativeframe, openheaders
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.errors import EngineError
 from runwatch.server.embedded.processes import ProcessRegistry, Running
@@ -60,6 +60,7 @@ class QueryResponse:
         progress_header: bool,
         framing: compression.Encoder | None = None,
         progress_interval: float = 0.1,
+        reframer: nativeframe.Reframer | None = None,
     ) -> None:
         self._open_stream = open_stream
         self._release = release
@@ -74,6 +75,7 @@ class QueryResponse:
         self._progress_header = progress_header
         self._framing = framing  # compress=1: ClickHouse blocks inside any Content-Encoding
         self._progress_interval = progress_interval
+        self._reframer = reframer  # Native at the client's protocol revision
         self._open_headers: openheaders.OpenHeaders | None = None  # progress headers as the query runs
         self._started = False  # the status line is out
         self._tag = secrets.token_hex(8)
@@ -109,7 +111,19 @@ class QueryResponse:
         block = source.next()
         if self._entry.killed:
             raise EngineError.named("QUERY_WAS_CANCELLED", "Query was cancelled")
+        if self._reframer is not None:
+            if block is None:
+                self._reframer.finish()
+            else:
+                block = self._reframer.feed(block)
         return block
+
+    def _whole(self, output: eng.QueryOutput) -> bytes:
+        if self._reframer is None:
+            return output.body
+        body = self._reframer.feed(output.body)
+        self._reframer.finish()
+        return body
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         async with anyio.create_task_group() as tg:
@@ -174,7 +188,7 @@ class QueryResponse:
         with anyio.CancelScope(shield=True):  # a lease taken must be given back
             self._lease, source = await self._run(self._open)
         if isinstance(source, eng.QueryOutput):
-            return [source.body], None, source.stats
+            return [await self._run(self._whole, source)], None, source.stats
         blocks: list[bytes] = []
         # two blocks before the status line: a result that fits in them (most do) goes out
         # whole, with a Content-Length and an error status if it fails
