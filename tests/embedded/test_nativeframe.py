@@ -23,7 +23,7 @@ SELECT number AS n, toString(number) AS s, if(number % 3 = 0, NULL, toString(num
        toLowCardinality(if(number % 2 = 0, NULL, toString(number))) AS lcn,
        CAST((1, 'a') AS Tuple(a UInt8, `b c` String)) AS named,
        CAST(number / 8 AS Decimal(18, 3)) AS dec, CAST('b''c' AS Enum8('a' = 1, 'b''c' = 2)) AS e,
-       toFixedString('ab', 2) AS fs, if(number % 3 = 0, number::Variant(String, UInt64), NULL) AS v, toIPv4('1.2.3.4') AS ip, number % 2 = 1 AS b
+       toFixedString('ab', 2) AS fs, [[(1.5, number)]]::Polygon AS poly, if(number % 3 = 0, number::Variant(String, UInt64), NULL) AS v, toIPv4('1.2.3.4') AS ip, number % 2 = 1 AS b
 FROM numbers(10000) ORDER BY n SETTINGS max_block_size = 1000
 """
 
@@ -88,9 +88,28 @@ def test_stream_when_revision_on_then_blocks_as_they_come(clickhouse_server: Emb
     assert sizes == [1000] * 10
 
 
-def test_type_without_a_walker_then_error_not_a_corrupt_stream(http: httpx.Client) -> None:
+DYNAMIC = """
+SELECT number AS n, if(number % 2 = 0, toString(number)::Dynamic, number::Dynamic) AS d,
+       toDateTime(number, 'UTC') AS dt, concat('{"a": ', toString(number), '}')::JSON AS j, 'x' AS s
+FROM numbers(3000) ORDER BY n SETTINGS max_block_size = 1000
+"""
+
+
+def test_type_without_a_walker_then_engine_names_and_block_info_per_block(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    on = clickhouse_server.client()
+    off = clickhouse_server.client()
+    off.protocol_version = 0
+    with_revision, without = on.query(DYNAMIC), off.query(DYNAMIC)
+    assert with_revision.result_rows == without.result_rows
+    assert len(with_revision.result_rows) == 3000
+    assert with_revision.column_types[2].name == "DateTime"  # the fallback's one loss
+
+
+def test_type_without_a_walker_at_custom_serialization_revision_then_error(http: httpx.Client) -> None:
     response = http.post("/", content="SELECT '1'::Dynamic AS v FORMAT Native",
-                         params={"client_protocol_version": "54405"})
+                         params={"client_protocol_version": "54454"})
     assert response.status_code == 501
     assert "Code: 48" in response.text  # NOT_IMPLEMENTED
     assert "client_protocol_version" in response.text
@@ -106,7 +125,7 @@ def test_pieces_split_anywhere_then_same_bytes_as_whole() -> None:
     pieces = [split.feed(body[i:i + 4097]) for i in range(0, len(body), 4097)]
     split.finish()
     assert b"".join(pieces) == expected
-    assert expected.count(bytes.fromhex(BLOCK_INFO) + b"\x12") == 10  # 18 columns, one per block
+    assert expected.count(bytes.fromhex(BLOCK_INFO) + b"\x13") == 10  # 19 columns, one per block
 
 
 def test_block_cut_short_then_error() -> None:

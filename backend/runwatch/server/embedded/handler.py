@@ -303,6 +303,8 @@ class QueryHandler:
         marker = rewrite.marker(options.query_id or "", self._user(options))
 
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
+            if reframer is not None:
+                options.settings.update(reframer.engine_settings())
             lease = self._lease(options, readonly, tables)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
@@ -488,7 +490,6 @@ def _reframer(options: RequestOptions, fmt: str) -> nativeframe.Reframer | None:
     if options.protocol_version <= 0 or fmt.lower() != "native":
         return None
     asked = options.settings.get(nativeframe.BINARY_TYPES_SETTING, "0").strip().lower() in ("1", "true")
-    options.settings[nativeframe.BINARY_TYPES_SETTING] = "1"
     return nativeframe.Reframer(options.protocol_version, binary_types=asked)
 
 

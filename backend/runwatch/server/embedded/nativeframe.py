@@ -10,7 +10,11 @@ The engine is asked for its types in the binary encoding
 `Reframer` walks each block (column data skipped per type, never copied into Python
 values), writes the BlockInfo and the types as their names. It keeps whole blocks only:
 an incomplete block waits for the next piece. A type it cannot walk (Dynamic, JSON,
-aggregate states ...) is an error before its block goes out, never a corrupt stream.
+aggregate states ...) raises Unwalkable on the first block, before anything went out:
+the query is then run again with the engine's own (revision-0) names and each streamed
+piece (the engine's streaming fetch hands out one block at a time) gets its BlockInfo,
+so only the zones of top-level DateTime columns are lost. Where that cannot hold (a
+whole buffered body, revision >= 54454) it is an error, never a corrupt stream.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ _DECIMAL_SIZES = {0x19: 4, 0x1A: 8, 0x1B: 16, 0x1C: 32}
 _INTERVALS = ("Nanosecond", "Microsecond", "Millisecond", "Second", "Minute", "Hour", "Day",
               "Week", "Month", "Quarter", "Year")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Unwalkable(EngineError):
+    """A type whose data this module cannot step over (raised before any byte went out)."""
 
 
 class Incomplete(Exception):
@@ -201,6 +209,18 @@ def _named(fields: list[tuple[str, Type]]) -> str:
                      for n, t in fields)
 
 
+_POINT = Type("Point", _fixed(16))  # Tuple(Float64, Float64)
+_GEO_ARRAYS = {"Ring": "Point", "LineString": "Point", "Polygon": "Ring", "MultiLineString": "LineString",
+               "MultiPolygon": "Polygon"}  # each an Array of the next
+
+
+def _geo(name: str) -> Type | None:
+    if name == "Point":
+        return _POINT
+    inner = _geo(_GEO_ARRAYS[name]) if name in _GEO_ARRAYS else None
+    return _array(name, inner) if inner is not None else None
+
+
 def read_type(r: Reader) -> Type:
     """One type in ClickHouse's binary type encoding; EngineError for one not walked here."""
     code = r.byte()
@@ -247,6 +267,8 @@ def read_type(r: Reader) -> Type:
     if code == 0x2F:
         fields = _fields(r)
         return _array(f"Nested({_named(fields)})", _tuple("", [t for _, t in fields]))
+    if code == 0x2C and (custom := _geo(r.string().decode())) is not None:
+        return custom
     if code == 0x2A:
         return _variant([read_type(r) for _ in range(r.varint())])
     if code == 0x23:
@@ -259,7 +281,7 @@ def read_type(r: Reader) -> Type:
     if code == 0x27:
         key, item = read_type(r), read_type(r)
         return _array(f"Map({key.name}, {item.name})", _tuple("", [key, item]))
-    raise EngineError.named(
+    raise Unwalkable.named(
         "NOT_IMPLEMENTED",
         f"Native output at a client protocol revision: the embedded server cannot write type code "
         f"0x{code:02x} (Dynamic, JSON, aggregate states ...); ask without client_protocol_version")
@@ -272,9 +294,13 @@ class Reframer:
     def __init__(self, revision: int, binary_types: bool = False) -> None:
         self.revision = revision
         self.binary_types = binary_types  # the client asked for binary types itself: kept
+        self.text_names = False  # the fallback: the engine's own names, one block per piece
         self._pending = b""  # the start of a block whose end has not come yet
+        self._sent = False
 
     def feed(self, piece: bytes) -> bytes:
+        if self.text_names:
+            return BLOCK_INFO + piece
         data = self._pending + piece if self._pending else piece
         view = memoryview(data)
         out: list[bytes | memoryview] = []  # column data as views: one copy, in the join
@@ -284,8 +310,20 @@ class Reframer:
                 done = self._block(Reader(data, done), view, out)
         except Incomplete:
             pass
+        except Unwalkable:
+            if self._sent or done or self.revision >= CUSTOM_SERIALIZATION_REVISION:
+                raise
+            self.text_names = True  # the caller runs the query again (engine_names)
+            raise
         self._pending = data[done:]
+        self._sent = self._sent or bool(out)
         return b"".join(out)
+
+    def engine_settings(self) -> dict[str, str]:
+        """What the engine is asked for: types in binary, or for the fallback as the
+        client asked (nothing to walk then: each of the engine's streamed pieces is one
+        block, and gets its BlockInfo; top-level DateTime columns lose their zone)."""
+        return {BINARY_TYPES_SETTING: "1" if self.binary_types or not self.text_names else "0"}
 
     def finish(self) -> None:
         if self._pending:

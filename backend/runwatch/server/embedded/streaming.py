@@ -121,6 +121,7 @@ class QueryResponse:
     def _whole(self, output: eng.QueryOutput) -> bytes:
         if self._reframer is None:
             return output.body
+        self._reframer.text_names = False  # a whole body may hold many blocks: walked or refused
         body = self._reframer.feed(output.body)
         self._reframer.finish()
         return body
@@ -185,6 +186,24 @@ class QueryResponse:
 
     async def _first_blocks(self) -> tuple[list[bytes], eng.Stream | None, eng.Stats]:
         """The blocks that go out with the status line, and the stream still to read."""
+        try:
+            return await self._read_first()
+        except nativeframe.Unwalkable:
+            if self._reframer is None or not self._reframer.text_names:
+                raise
+            await self._give_back()  # and again, with the engine's own type names
+            return await self._read_first()
+
+    async def _give_back(self) -> None:
+        with anyio.CancelScope(shield=True):
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                await anyio.to_thread.run_sync(stream.close)
+            lease, self._lease = self._lease, None
+            if lease is not None:
+                await self._run(self._release, lease)
+
+    async def _read_first(self) -> tuple[list[bytes], eng.Stream | None, eng.Stats]:
         with anyio.CancelScope(shield=True):  # a lease taken must be given back
             self._lease, source = await self._run(self._open)
         if isinstance(source, eng.QueryOutput):
