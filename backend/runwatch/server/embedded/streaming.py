@@ -32,6 +32,7 @@ from runwatch.server.embedded.errors import EngineError
 from runwatch.server.embedded.processes import ProcessRegistry, Running
 
 Send = Callable[[dict[str, Any]], Any]
+FIRST_BYTES = 1 << 20  # held back for the status line at most (after one block)
 Receive = Callable[[], Any]
 
 
@@ -209,11 +210,14 @@ class QueryResponse:
         if isinstance(source, eng.QueryOutput):
             return [await self._run(self._whole, source)], None, source.stats
         blocks: list[bytes] = []
-        # two blocks before the status line: a result that fits in them (most do) goes out
-        # whole, with a Content-Length and an error status if it fails
+        held = 0
+        # two blocks (at most ~1 MiB, clickhouse-server's response buffer) before the status
+        # line: a result that fits in them (most do) goes out whole, with a Content-Length
+        # and an error status if it fails
         while (block := await self._run(self._next, source)) is not None:
             blocks.append(block)
-            if not self._buffered and len(blocks) >= 2:
+            held += len(block)
+            if not self._buffered and (len(blocks) >= 2 or held >= FIRST_BYTES):
                 return blocks, source, source.stats
         return blocks, None, source.stats
 
