@@ -41,6 +41,7 @@ def test_parse_request_when_clickhouse_connect_params_then_protocol_and_settings
     assert options.session_timeout == 120.0
     assert options.session_check is True
     assert options.http_compression is True
+    assert options.protocol_version == 54405
     assert options.settings == {"max_threads": "2", "insert_deduplication_token": "tok"}
 
 
@@ -73,6 +74,12 @@ def test_parse_request_when_session_timeout_is_not_a_number_then_bad_arguments()
     with pytest.raises(EngineError) as info:
         parse_request([("session_timeout", "soon")], {})
     assert info.value.code == 36
+
+
+def test_parse_request_when_protocol_version_is_not_a_number_then_cannot_parse_number() -> None:
+    with pytest.raises(EngineError) as info:
+        parse_request([("client_protocol_version", "new")], {})
+    assert info.value.code == 72
 
 
 def test_parse_request_when_basic_auth_is_garbage_then_authentication_failed() -> None:

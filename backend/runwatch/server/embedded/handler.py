@@ -40,7 +40,14 @@ import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from runwatch.server.embedded import blockcompression, compression, external, leases, rewrite
+from runwatch.server.embedded import (
+    blockcompression,
+    compression,
+    external,
+    leases,
+    nativeframe,
+    rewrite,
+)
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.body import Body
 from runwatch.server.embedded.engine import Engine, Stats
@@ -292,9 +299,12 @@ class QueryHandler:
     ) -> QueryResponse:
         fmt_name = fmt
         params = options.bind_params
+        reframer = _reframer(options, fmt)
         marker = rewrite.marker(options.query_id or "", self._user(options))
 
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
+            if reframer is not None:
+                options.settings.update(reframer.engine_settings())
             lease = self._lease(options, readonly, tables)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
@@ -323,7 +333,7 @@ class QueryHandler:
             headers=headers, media_type=content_type(fmt), encoding=encoding,
             buffered=options.wait_end_of_query, limiter=self.limiter,
             on_error=lambda exc: self._error(exc, query_id, framing), progress_header=options.send_progress,
-            framing=framing, progress_interval=options.progress_interval_ms / 1000,
+            framing=framing, progress_interval=options.progress_interval_ms / 1000, reframer=reframer,
         )
 
     async def _kill(
@@ -472,6 +482,15 @@ class QueryHandler:
             framing.compress(text) if framing is not None else text, status_code=status, headers=headers,
             media_type="text/plain; charset=UTF-8",
         )
+
+
+def _reframer(options: RequestOptions, fmt: str) -> nativeframe.Reframer | None:
+    """Native at the client's revision: the engine names its types in binary (time zones
+    kept) and nativeframe rewrites each block; None for revision 0 or another format."""
+    if options.protocol_version <= 0 or fmt.lower() != "native":
+        return None
+    asked = options.settings.get(nativeframe.BINARY_TYPES_SETTING, "0").strip().lower() in ("1", "true")
+    return nativeframe.Reframer(options.protocol_version, binary_types=asked)
 
 
 def _block_encoder(options: RequestOptions) -> blockcompression.BlockEncoder | None:

@@ -70,6 +70,13 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _number(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise EngineError.named("CANNOT_PARSE_NUMBER", f"Invalid {name}: '{value}'") from None
+
+
 @dataclass
 class Credentials:
     user: str | None = None
@@ -98,6 +105,7 @@ class RequestOptions:
     verify_checksums: bool = True  # of a decompress=1 body
     credentials: Credentials = field(default_factory=Credentials)
     wait_end_of_query: bool = False
+    protocol_version: int = 0  # client_protocol_version: the Native revision (nativeframe.py)
     send_progress: bool = False
     progress_interval_ms: int = 100  # http_headers_progress_interval_ms
     response_headers: dict[str, str] = field(default_factory=dict)  # http_response_headers
@@ -141,16 +149,14 @@ class RequestOptions:
             self.verify_checksums = not _flag(value)
         elif name == "enable_http_compression":
             self.http_compression = _flag(value)
+        elif name == "client_protocol_version":
+            self.protocol_version = max(0, _number(name, value))
         elif name == "wait_end_of_query":
             self.wait_end_of_query = _flag(value)
         elif name == "send_progress_in_http_headers":
             self.send_progress = _flag(value)
         elif name == "http_headers_progress_interval_ms":
-            try:
-                self.progress_interval_ms = max(1, int(value))
-            except ValueError:
-                raise EngineError.named(
-                    "CANNOT_PARSE_NUMBER", f"Invalid http_headers_progress_interval_ms: '{value}'") from None
+            self.progress_interval_ms = max(1, _number(name, value))
         elif name == "http_response_headers":
             self.response_headers = parse_header_map(value)
         elif name in PROTOCOL_PARAMS or name in HTTP_LAYER_SETTINGS or name.startswith("http_"):

@@ -26,12 +26,13 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from runwatch.server.embedded import compression, openheaders
+from runwatch.server.embedded import compression, nativeframe, openheaders
 from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.errors import EngineError
 from runwatch.server.embedded.processes import ProcessRegistry, Running
 
 Send = Callable[[dict[str, Any]], Any]
+FIRST_BYTES = 1 << 20  # held back for the status line at most (after one block)
 Receive = Callable[[], Any]
 
 
@@ -60,6 +61,7 @@ class QueryResponse:
         progress_header: bool,
         framing: compression.Encoder | None = None,
         progress_interval: float = 0.1,
+        reframer: nativeframe.Reframer | None = None,
     ) -> None:
         self._open_stream = open_stream
         self._release = release
@@ -74,6 +76,7 @@ class QueryResponse:
         self._progress_header = progress_header
         self._framing = framing  # compress=1: ClickHouse blocks inside any Content-Encoding
         self._progress_interval = progress_interval
+        self._reframer = reframer  # Native at the client's protocol revision
         self._open_headers: openheaders.OpenHeaders | None = None  # progress headers as the query runs
         self._started = False  # the status line is out
         self._tag = secrets.token_hex(8)
@@ -109,7 +112,20 @@ class QueryResponse:
         block = source.next()
         if self._entry.killed:
             raise EngineError.named("QUERY_WAS_CANCELLED", "Query was cancelled")
+        if self._reframer is not None:
+            if block is None:
+                self._reframer.finish()
+            else:
+                block = self._reframer.feed(block)
         return block
+
+    def _whole(self, output: eng.QueryOutput) -> bytes:
+        if self._reframer is None:
+            return output.body
+        self._reframer.text_names = False  # a whole body may hold many blocks: walked or refused
+        body = self._reframer.feed(output.body)
+        self._reframer.finish()
+        return body
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         async with anyio.create_task_group() as tg:
@@ -171,16 +187,37 @@ class QueryResponse:
 
     async def _first_blocks(self) -> tuple[list[bytes], eng.Stream | None, eng.Stats]:
         """The blocks that go out with the status line, and the stream still to read."""
+        try:
+            return await self._read_first()
+        except nativeframe.Unwalkable:
+            if self._reframer is None or not self._reframer.text_names:
+                raise
+            await self._give_back()  # and again, with the engine's own type names
+            return await self._read_first()
+
+    async def _give_back(self) -> None:
+        with anyio.CancelScope(shield=True):
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                await anyio.to_thread.run_sync(stream.close)
+            lease, self._lease = self._lease, None
+            if lease is not None:
+                await self._run(self._release, lease)
+
+    async def _read_first(self) -> tuple[list[bytes], eng.Stream | None, eng.Stats]:
         with anyio.CancelScope(shield=True):  # a lease taken must be given back
             self._lease, source = await self._run(self._open)
         if isinstance(source, eng.QueryOutput):
-            return [source.body], None, source.stats
+            return [await self._run(self._whole, source)], None, source.stats
         blocks: list[bytes] = []
-        # two blocks before the status line: a result that fits in them (most do) goes out
-        # whole, with a Content-Length and an error status if it fails
+        held = 0
+        # two blocks (at most ~1 MiB, clickhouse-server's response buffer) before the status
+        # line: a result that fits in them (most do) goes out whole, with a Content-Length
+        # and an error status if it fails
         while (block := await self._run(self._next, source)) is not None:
             blocks.append(block)
-            if not self._buffered and len(blocks) >= 2:
+            held += len(block)
+            if not self._buffered and (len(blocks) >= 2 or held >= FIRST_BYTES):
                 return blocks, source, source.stats
         return blocks, None, source.stats
 
