@@ -162,9 +162,13 @@ def test_normal_view_screenshots_at_each_size_and_theme(
                 page = context.new_page()
                 try:
                     open_dashboard(page, alerts_backend.url)
-                    _banner_shows(page, run.run_id, 20_000)  # pictures, not a latency test
+                    # Pictures, not a latency test. The banner names only the first two firing
+                    # alerts (critical first): the earlier tests' runs may hold those places, so
+                    # this run's alert is looked for in the panel.
+                    page.wait_for_selector("[data-testid=alerts-banner]", timeout=20_000)
                     page.click("[data-testid=alerts-toggle]")
-                    page.locator("[data-testid=alerts-panel] [data-testid=alert-row]").first.wait_for()
+                    page.locator(f'[data-testid=alerts-panel] [data-testid=alert-row][data-run-id="{run.run_id}"]'
+                                 ).wait_for(timeout=20_000)
                     page.screenshot(path=str(screenshots / f"alerts-{size}-{scheme}.png"))
                 finally:
                     context.close()
