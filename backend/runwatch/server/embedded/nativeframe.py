@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 
 from runwatch.server.embedded.errors import EngineError
+from runwatch.write.native import varint
 
 TIME_ZONE_REVISION = 54337
 CUSTOM_SERIALIZATION_REVISION = 54454
@@ -354,13 +355,4 @@ def _name(name: str, revision: int) -> bytes:
     if revision < TIME_ZONE_REVISION and name.startswith("DateTime("):
         name = "DateTime"
     encoded = name.encode()
-    return _varint(len(encoded)) + encoded
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    return varint(len(encoded)) + encoded
