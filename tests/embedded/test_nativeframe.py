@@ -107,6 +107,48 @@ def test_type_without_a_walker_then_engine_names_and_block_info_per_block(
     assert with_revision.column_types[2].name == "DateTime"  # the fallback's one loss
 
 
+SIMPLE_AGGREGATES = """
+SELECT number AS n, toDateTime(number, 'UTC') AS dt,
+       CAST(number / 3 AS SimpleAggregateFunction(min, Float64)) AS lo,
+       CAST([toString(number)] AS SimpleAggregateFunction(groupUniqArrayArray, Array(String))) AS hosts,
+       CAST(toLowCardinality(toString(number % 3)) AS SimpleAggregateFunction(any, LowCardinality(String))) AS lc
+FROM numbers(2500) ORDER BY n SETTINGS max_block_size = 1000
+"""
+
+
+def test_simple_aggregate_function_columns_then_walked_without_running_again(
+    clickhouse_server: EmbeddedClickHouse, http: httpx.Client,
+) -> None:
+    """min/max/sum over an AggregatingMergeTree column (run_stats, the rollup) return
+    SimpleAggregateFunction(f, T), stored as T: walked, so DateTime columns keep their zone
+    (the fallback's run with engine names would lose it) and revision 54454 answers."""
+    on = clickhouse_server.client()
+    off = clickhouse_server.client()
+    off.protocol_version = 0
+    with_revision, without = on.query(SIMPLE_AGGREGATES), off.query(SIMPLE_AGGREGATES)
+    assert [t.name for t in with_revision.column_types] == [
+        "UInt64", "DateTime('UTC')", "SimpleAggregateFunction(min, Float64)",
+        "SimpleAggregateFunction(groupUniqArrayArray, Array(String))",
+        "SimpleAggregateFunction(any, LowCardinality(String))"]
+    assert with_revision.result_rows == without.result_rows
+    assert with_revision.result_rows[2499][2:] == (2499 / 3, ["2499"], "0")
+    newest = http.post("/", content=SIMPLE_AGGREGATES + " FORMAT Native",
+                       params={"client_protocol_version": "54454"})
+    assert newest.status_code == 200, newest.text
+
+
+def test_parametric_simple_aggregate_function_then_run_again_with_engine_names(
+    clickhouse_server: EmbeddedClickHouse,
+) -> None:
+    query = ("SELECT toDateTime(number, 'UTC') AS dt, CAST([number] AS "
+             "SimpleAggregateFunction(groupArrayArray(3), Array(UInt64))) AS a FROM numbers(5)")
+    on = clickhouse_server.client()
+    off = clickhouse_server.client()
+    off.protocol_version = 0
+    assert on.query(query).result_rows == off.query(query).result_rows
+    assert on.query(query).column_types[0].name == "DateTime"  # the fallback's one loss
+
+
 def test_type_without_a_walker_at_custom_serialization_revision_then_error(http: httpx.Client) -> None:
     response = http.post("/", content="SELECT '1'::Dynamic AS v FORMAT Native",
                          params={"client_protocol_version": "54454"})

@@ -222,6 +222,21 @@ def _geo(name: str) -> Type | None:
     return _array(name, inner) if inner is not None else None
 
 
+def _simple_aggregate(r: Reader) -> Type | None:
+    """SimpleAggregateFunction(f, T): stored as T itself (what min/max/sum over an
+    AggregatingMergeTree column return). None for a parametric function: its parameters are
+    binary-encoded Fields, not walked here (the query then runs again with engine names)."""
+    function = r.string().decode()
+    if r.varint():
+        return None
+    arguments = [read_type(r) for _ in range(r.varint())]
+    if not arguments:
+        return None
+    stored = arguments[0]
+    name = f"SimpleAggregateFunction({function}, {', '.join(t.name for t in arguments)})"
+    return Type(name, stored.data, stored.prefix)
+
+
 def read_type(r: Reader) -> Type:
     """One type in ClickHouse's binary type encoding; EngineError for one not walked here."""
     code = r.byte()
@@ -282,6 +297,8 @@ def read_type(r: Reader) -> Type:
     if code == 0x27:
         key, item = read_type(r), read_type(r)
         return _array(f"Map({key.name}, {item.name})", _tuple("", [key, item]))
+    if code == 0x2E and (simple := _simple_aggregate(r)) is not None:
+        return simple
     raise Unwalkable.named(
         "NOT_IMPLEMENTED",
         f"Native output at a client protocol revision: the embedded server cannot write type code "
