@@ -220,6 +220,27 @@ def test_session_when_same_id_then_settings_and_temporary_tables_persist(http: h
     assert other.status_code == 404
 
 
+def test_session_that_never_ran_set_when_url_settings_then_back_to_their_defaults(http: httpx.Client) -> None:
+    """clickhouse-connect's session sends the same URL settings with every request: they are
+    reset to DEFAULT afterwards (not read first), and a SET of the session's own still holds."""
+    session = {"session_id": "test-session-defaults"}
+    settings = {"max_threads": "3", "date_time_input_format": "best_effort", "max_block_size": "777"}
+    check = ("SELECT name, value, changed FROM system.settings "
+             "WHERE name IN ('max_threads', 'date_time_input_format', 'max_block_size') ORDER BY name")
+    before = http.post("/", params={"session_id": "a-fresh-session"}, content=check).text
+    for _ in range(2):
+        during = http.post("/", params={**session, **settings}, content="SELECT getSetting('max_block_size'), "
+                           "getSetting('date_time_input_format'), getSetting('max_threads')")
+        assert during.text == "777\tbest_effort\t3\n"
+        assert http.post("/", params=session, content=check).text == before
+    assert "\t1\n" not in before  # none of them changed in a fresh session
+    assert http.post("/", params={**session, **settings}, content="SET max_threads = 1").status_code == 200
+    assert http.post("/", params=session, content="SELECT getSetting('max_threads')").text == "1\n"
+    again = http.post("/", params={**session, "max_threads": "2"}, content="SELECT getSetting('max_threads')")
+    assert again.text == "2\n"
+    assert http.post("/", params=session, content="SELECT getSetting('max_threads')").text == "1\n"
+
+
 def test_session_when_busy_then_concurrent_request_gets_session_is_locked(
     clickhouse_server: EmbeddedClickHouse, http: httpx.Client
 ) -> None:

@@ -9,6 +9,7 @@ import { colorOf, runLabel } from "../store/runsSlice";
 import { isRunSelected } from "../store/uiSlice";
 import { ChevronIcon, CloseIcon } from "./icons";
 import { RunBadge } from "./RunBadge";
+import { EXPANDED_BADGES, FOLDED_BADGES, firstOfGroups } from "./badgeLimit";
 import { RunColorMenu, type ColorMenuTarget } from "./RunColorMenu";
 import { SearchInput } from "./SearchInput";
 import { useOverflows } from "./useOverflows";
@@ -49,7 +50,7 @@ export function RunBar() {
     [runOrder, runs, needle, kiosk, selection],
   );
   const groups = useMemo(() => {
-    if (!grouped) return [{ project: "", runs: shown }];
+    if (!grouped) return [{ project: "", runs: shown, size: shown.length }];
     const byProject = new Map<string, RunInfo[]>();
     for (const run of shown) {
       const list = byProject.get(run.project);
@@ -58,8 +59,13 @@ export function RunBar() {
     }
     return [...byProject.entries()]
       .sort(([a], [b]) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)))
-      .map(([project, list]) => ({ project, runs: list }));
+      .map(([project, list]) => ({ project, runs: list, size: list.length }));
   }, [grouped, shown]);
+  const limit = expanded ? EXPANDED_BADGES : FOLDED_BADGES;
+  const drawn = useMemo(() => firstOfGroups(groups, limit), [groups, limit]);
+  const drawnCount = Math.min(shown.length, limit);
+  // the badges below the fold, and those not drawn at all
+  const hiddenCount = hiddenBadges + (shown.length - drawnCount);
   const selectedCount = runOrder.filter((id) => isRunSelected(selection, id)).length;
 
   if (runOrder.length === 0) return null;
@@ -69,13 +75,13 @@ export function RunBar() {
       <div className="flex flex-none items-start gap-3 border-b border-line px-6 py-3" data-testid="run-bar">
         {/* two rows at most: the cards get the screen; the rest are counted, and on Progress */}
         <div ref={badgesRef} className="flex max-h-[5.3rem] min-w-0 flex-1 flex-wrap gap-2 overflow-hidden" data-testid="run-badges">
-          {shown.map((run) => (
+          {shown.slice(0, FOLDED_BADGES).map((run) => (
             <RunBadge key={run.run_id} run={run} color={colorOf({ runColors: colors }, run.run_id)} selected large onToggle={onToggle} />
           ))}
         </div>
-        {hiddenBadges > 0 && (
+        {hiddenCount > 0 && (
           <span className="flex-none self-end pb-2 text-base font-semibold text-muted" data-testid="runs-hidden">
-            +{hiddenBadges} more runs
+            +{hiddenCount} more runs
           </span>
         )}
       </div>
@@ -131,11 +137,11 @@ export function RunBar() {
           aria-label="Runs"
           data-testid="run-badges"
         >
-          {groups.map((group) => (
+          {drawn.map((group) => (
             <div key={group.project || "-"} className="contents">
               {grouped && (
                 <span className="ml-1 mr-0.5 text-[0.6875rem] font-semibold uppercase tracking-wide text-muted">
-                  {group.project || "no project"} <span className="font-normal">{group.runs.length}</span>
+                  {group.project || "no project"} <span className="font-normal">{group.size}</span>
                 </span>
               )}
               {group.runs.map((run) => (
@@ -152,6 +158,11 @@ export function RunBar() {
               ))}
             </div>
           ))}
+          {expanded && shown.length > drawnCount && (
+            <span className="px-1 text-xs text-muted" data-testid="runs-not-drawn">
+              {drawnCount} of {shown.length} drawn: search to find the others
+            </span>
+          )}
           {shown.length === 0 && (
             <span className="flex items-center gap-1 text-xs text-muted">
               No run matches “{search}”
@@ -161,7 +172,7 @@ export function RunBar() {
             </span>
           )}
         </div>
-        {(hiddenBadges > 0 || expanded) && (
+        {(hiddenCount > 0 || expanded) && (
           <button
             type="button"
             aria-expanded={expanded}

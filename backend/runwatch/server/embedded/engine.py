@@ -157,10 +157,12 @@ def run_statement(conn: Any, sql: str) -> None:
 
 
 def apply_settings(conn: Any, settings: Mapping[str, str]) -> None:
-    for name, value in settings.items():
+    """One SET statement for all of them (each statement costs the engine a query)."""
+    for name in settings:
         if not _SETTING_NAME.match(name):
             raise EngineError.named("UNKNOWN_SETTING", f"Unknown setting '{name}'")
-        run_statement(conn, f"SET {name} = {quote_literal(value)}")
+    if settings:
+        run_statement(conn, "SET " + ", ".join(f"{n} = {quote_literal(v)}" for n, v in settings.items()))
 
 
 def snapshot_settings(conn: Any, names: Iterable[str]) -> dict[str, tuple[str, bool]]:
@@ -182,12 +184,22 @@ def snapshot_settings(conn: Any, names: Iterable[str]) -> dict[str, tuple[str, b
 
 
 def restore_settings(conn: Any, snapshot: Mapping[str, tuple[str, bool]]) -> None:
+    """Each setting back to its value (or DEFAULT when it was not changed): in one SET
+    statement, or one by one when that fails, so one that cannot be restored does not keep
+    the others from it."""
+    def assignment(name: str, value: str, changed: bool) -> str:
+        return f"{name} = {quote_literal(value)}" if changed else f"{name} = DEFAULT"
+
+    if not snapshot:
+        return
+    try:
+        run_statement(conn, "SET " + ", ".join(assignment(n, *v) for n, v in snapshot.items()))
+        return
+    except EngineError:
+        pass
     for name, (value, changed) in snapshot.items():
         try:
-            if changed:
-                run_statement(conn, f"SET {name} = {quote_literal(value)}")
-            else:
-                run_statement(conn, f"SET {name} = DEFAULT")
+            run_statement(conn, "SET " + assignment(name, value, changed))
         except EngineError as exc:
             log.warning("could not restore setting %s in a session: %s", name, exc.message)
 

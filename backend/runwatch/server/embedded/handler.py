@@ -242,8 +242,8 @@ class QueryHandler:
             if killed is not None:
                 return killed
         if shape.first_keyword in _RESULT_STATEMENTS:
-            return self._result(request, options, sql, fmt, readonly, tables)
-        output = await self._run(self._query, options, sql, readonly, tables)
+            return self._result(request, options, sql, fmt, readonly, tables, shape.first_keyword)
+        output = await self._run(self._query, options, sql, readonly, tables, shape.first_keyword)
         return await self._respond(request, options, output.body, output.stats, None)
 
     def _checked(self, sql: str, shape: QueryShape, readonly: bool) -> str:
@@ -265,17 +265,19 @@ class QueryHandler:
         return self.files.apply(sql, shape)
 
     def _query(
-        self, options: RequestOptions, sql: str, readonly: bool, tables: list[external.ExternalTable]
+        self, options: RequestOptions, sql: str, readonly: bool, tables: list[external.ExternalTable],
+        statement: str,
     ) -> eng.QueryOutput:
-        lease = self._lease(options, readonly, tables)
+        lease = self._lease(options, readonly, tables, statement)
         try:
             marked = rewrite.marker(options.query_id or "", self._user(options)) + " " + sql
             return eng.query(lease.conn, marked, options.default_format or DEFAULT_FORMAT, options.bind_params)
         finally:
             self._release(lease, tables)
 
-    def _lease(self, options: RequestOptions, readonly: bool, tables: list[external.ExternalTable]) -> leases.Lease:
-        lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly)
+    def _lease(self, options: RequestOptions, readonly: bool, tables: list[external.ExternalTable],
+               statement: str) -> leases.Lease:
+        lease = leases.acquire(self.engine, self.sessions, options, readonly=readonly, statement=statement)
         try:
             external.attach(lease.conn, tables)
         except BaseException:
@@ -295,7 +297,7 @@ class QueryHandler:
 
     def _result(
         self, request: Request, options: RequestOptions, sql: str, fmt: str, readonly: bool,
-        tables: list[external.ExternalTable],
+        tables: list[external.ExternalTable], statement: str,
     ) -> QueryResponse:
         fmt_name = fmt
         params = options.bind_params
@@ -305,7 +307,7 @@ class QueryHandler:
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
             if reframer is not None:
                 options.settings.update(reframer.engine_settings())
-            lease = self._lease(options, readonly, tables)
+            lease = self._lease(options, readonly, tables, statement)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
                     return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)
@@ -392,7 +394,7 @@ class QueryHandler:
         # Shielded: once a worker has taken a session or opened an insert stream, the
         # request must learn of it to give it back, even if the client has gone.
         with anyio.CancelScope(shield=True):
-            lease = await self._run(leases.acquire, self.engine, self.sessions, options, False)
+            lease = await self._run(leases.acquire, self.engine, self.sessions, options, False, "INSERT")
         try:
             with anyio.CancelScope(shield=True):
                 insert = await self._run(eng.Insert, lease.conn, plan.head, plan.format)

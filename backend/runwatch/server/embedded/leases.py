@@ -4,7 +4,9 @@ A fresh connection carries the request's settings and database for its whole (sh
 like the query context clickhouse-server makes per HTTP request. A session's connection
 outlives the request, so the request's settings are applied with SET and restored
 afterwards (they must not leak: an `insert_deduplication_token` left set would silently
-drop the session's next insert), and its `database` parameter is applied with USE.
+drop the session's next insert), and its `database` parameter is applied with USE. Their
+values before are read only once the session ran a statement that may change settings
+(Session.settings_changed); until then they go back to DEFAULT.
 
 Leases are acquired and released in worker threads (both may block on the engine).
 """
@@ -17,6 +19,13 @@ from runwatch.server.embedded import engine as eng
 from runwatch.server.embedded.engine import Engine
 from runwatch.server.embedded.options import RequestOptions
 from runwatch.server.embedded.sessions import Session, SessionRegistry
+
+# Statements that leave a session's settings as they are (a SETTINGS clause is the
+# statement's own); any other (SET, SET ROLE, SYSTEM ...) may change them.
+SETTINGS_KEPT_BY = frozenset({
+    "SELECT", "WITH", "INSERT", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "CHECK",
+    "CREATE", "DROP", "ALTER", "OPTIMIZE", "TRUNCATE", "RENAME", "KILL", "USE",
+})
 
 
 class Lease:
@@ -56,13 +65,15 @@ class Lease:
 
 
 def acquire(
-    engine: Engine, sessions: SessionRegistry, options: RequestOptions, readonly: bool
+    engine: Engine, sessions: SessionRegistry, options: RequestOptions, readonly: bool,
+    statement: str = "",
 ) -> Lease:
     """A connection for this request (blocking). `readonly` is the GET rule: reads and
     SET only, which a fresh connection enforces with readonly=2 whatever the client asked
     (readonly=1 is stricter and kept; readonly=0 is not the client's to choose, as on
     clickhouse-server). A session's connection cannot take readonly back, so there the
-    caller's statement check is the rule and the client's readonly is dropped."""
+    caller's statement check is the rule and the client's readonly is dropped.
+    `statement`: the request's first keyword ("" when not known: it may change settings)."""
     settings = engine.engine_settings(options.settings)
     if readonly:
         asked = settings.pop("readonly", None)
@@ -82,9 +93,16 @@ def acquire(
             current = eng.query(session.conn, "SELECT currentDatabase()", "TabSeparated").body
             lease.session_database = current.decode().rstrip("\n")
             eng.run_statement(session.conn, f"USE {eng.quote_identifier(options.database)}")
-        if settings:
-            lease.snapshot = eng.snapshot_settings(session.conn, settings)
+        # Around a SET the URL settings are left out: restoring them afterwards would undo what
+        # the SET gave the session (clickhouse-server applies them to the query's own context).
+        if settings and statement.upper() != "SET":
+            if session.settings_changed:
+                lease.snapshot = eng.snapshot_settings(session.conn, settings)
+            else:
+                lease.snapshot = {name: ("", False) for name in settings}  # at their defaults
             eng.apply_settings(session.conn, settings)
+        if statement.upper() not in SETTINGS_KEPT_BY:
+            session.settings_changed = True
     except BaseException:
         lease.release()
         raise

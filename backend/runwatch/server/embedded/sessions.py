@@ -31,6 +31,10 @@ class Session:
     expires_at: float
     busy: bool = False
     closed: bool = False
+    # Whether a statement of its own (SET, ...) may have changed a setting: until then every
+    # setting is at its default, so a request's URL settings are reset to DEFAULT afterwards
+    # without first reading their values (a system.settings query, ~5 ms per request).
+    settings_changed: bool = False
 
 
 class SessionRegistry:
