@@ -86,6 +86,8 @@ bench: setup
 	$(BIN)/python tests/benchmarks/bench_alerts.py
 	$(BIN)/python tests/benchmarks/bench_sql.py
 	$(BIN)/python tests/benchmarks/bench_compare.py
+	$(BIN)/python tests/benchmarks/bench_run_bar.py
+	$(BIN)/python tests/benchmarks/bench_embedded_requests.py
 
 # The product: a wheel with the built page and sql/ inside (hatch_build.py), in dist/.
 wheel: $(PY_STAMP) frontend
