@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 import clickhouse_connect
 
@@ -38,19 +35,8 @@ import runwatch.server.embedded  # noqa: E402
 from runwatch.server.compare import queries as cq  # noqa: E402
 from runwatch.server.compare import table as tbl  # noqa: E402
 from runwatch.server.query import queries  # noqa: E402
-from tests.benchmarks.bench_compare import load  # noqa: E402
+from tests.benchmarks.bench_compare import load, median_ms  # noqa: E402
 from tests.support.clickhouse import EmbeddedClickHouse  # noqa: E402
-
-
-def median_ms(fn: Any, n: int = 40) -> float:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(n):
-        began = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -80,7 +66,7 @@ def main() -> int:
             ]
             print("\n| request | median |\n| --- | --- |")
             for name, fn in rows:
-                print(f"| {name} | {median_ms(fn):.1f} ms |", flush=True)
+                print(f"| {name} | {median_ms(fn, 40):.1f} ms |", flush=True)
             print(f"\nload {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
