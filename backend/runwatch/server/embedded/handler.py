@@ -23,6 +23,7 @@ and no X-ClickHouse-Format, as clickhouse-server does (clients tell the two apar
 
 from __future__ import annotations
 
+import dataclasses
 import email.parser
 import email.policy
 import hmac
@@ -305,9 +306,10 @@ class QueryHandler:
         marker = rewrite.marker(options.query_id or "", self._user(options))
 
         def open_stream() -> tuple[Any, eng.Stream | eng.QueryOutput]:
-            if reframer is not None:
-                options.settings.update(reframer.engine_settings())
-            lease = self._lease(options, readonly, tables, statement)
+            # the re-framer's settings change between the first run and its fallback
+            asked = options if reframer is None else dataclasses.replace(
+                options, settings={**options.settings, **reframer.engine_settings()})
+            lease = self._lease(asked, readonly, tables, statement)
             try:
                 if fmt_name.lower() not in STREAMABLE_FORMATS:
                     return lease, eng.query(lease.conn, marker + " " + sql, fmt_name, params)

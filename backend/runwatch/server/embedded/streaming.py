@@ -150,10 +150,7 @@ class QueryResponse:
         self._cleaned = True
         with anyio.CancelScope(shield=True):
             self._registry.unregister(self._entry)
-            if self._stream is not None:
-                await anyio.to_thread.run_sync(self._stream.close)
-            if self._lease is not None:
-                await self._run(self._release, self._lease)
+            await self._give_back()
 
     async def _serve(self, scope: Any, receive: Receive, send: Send) -> None:
         try:
@@ -196,6 +193,7 @@ class QueryResponse:
             return await self._read_first()
 
     async def _give_back(self) -> None:
+        """Close the engine's stream and give the connection back (once each)."""
         with anyio.CancelScope(shield=True):
             stream, self._stream = self._stream, None
             if stream is not None:
