@@ -19,6 +19,9 @@ export async function fetchAlerts(signal?: AbortSignal): Promise<unknown> {
 
 export class AlertsFeed {
   private loading: AbortController | null = null;
+  /** The stream's alerts since the list was asked for: an alert that fires while the list is
+   * on its way is in the stream and not in the list, which would otherwise erase it. */
+  private liveSinceAsked: unknown[] | null = null;
 
   constructor(
     private readonly store: AppStore,
@@ -29,8 +32,14 @@ export class AlertsFeed {
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
+    this.liveSinceAsked ??= [];
     fetchAlerts(controller.signal)
-      .then((alerts) => applyAlertList(this.store, alerts))
+      .then((alerts) => {
+        if (this.loading !== controller) return; // a newer list is on its way
+        applyAlertList(this.store, alerts, this.liveSinceAsked ?? []);
+        this.liveSinceAsked = null;
+        this.loading = null;
+      })
       .catch(() => undefined); // the next snapshot tries again
   }
 
@@ -41,6 +50,7 @@ export class AlertsFeed {
     } catch {
       return;
     }
+    this.liveSinceAsked?.push(value);
     const fresh = applyAlert(this.store, value);
     if (fresh) this.notify(fresh);
   }

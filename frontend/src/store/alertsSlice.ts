@@ -58,11 +58,13 @@ export function applyAlert(store: AppStore, value: unknown): AlertInfo | null {
   return before === undefined && value.state === "firing" ? value : null;
 }
 
-/** The server's list (after a (re)connect): replaces what the page held. */
-export function applyAlertList(store: AppStore, values: unknown): void {
+/** The server's list (after a (re)connect): replaces what the page held, except the alerts
+ * that came from the stream while the list was on its way (`newer`): those are newer than it. */
+export function applyAlertList(store: AppStore, values: unknown, newer: Iterable<unknown> = []): void {
   if (!Array.isArray(values)) return;
   const alerts = new Map<string, AlertInfo>();
   for (const v of values) if (isAlert(v)) alerts.set(v.alert_id, v);
+  for (const v of newer) if (isAlert(v)) alerts.set(v.alert_id, v);
   store.setState({ alerts: trimmed(alerts), alertsRev: store.getState().alertsRev + 1 });
 }
 

@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import { AlertsFeed } from "../alerts/feed";
 
 import { alertMarks } from "../charts/alertMarkers";
 import type { LineSpec } from "../charts/cardData";
@@ -34,6 +36,45 @@ describe("alerts slice", () => {
     applyAlert(store, alert({ alert_id: "old" }));
     applyAlertList(store, [alert({ alert_id: "b", fired_at: 5 }), alert({ alert_id: "c", fired_at: 9 }), 3]);
     expect(allAlerts(store.getState()).map((a) => a.alert_id)).toEqual(["c", "b"]);
+  });
+});
+
+describe("the alerts feed", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** GET /alerts answered when the test says (the page's request is in flight meanwhile). */
+  function pendingList(): (alerts: AlertInfo[]) => Promise<void> {
+    let answer: (alerts: AlertInfo[]) => void = () => undefined;
+    const body = new Promise<AlertInfo[]>((resolve) => (answer = resolve));
+    vi.stubGlobal("fetch", () => body.then((alerts) => ({ ok: true, json: () => Promise.resolve({ alerts }) })));
+    return async (alerts) => {
+      answer(alerts);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+  }
+
+  it("keeps an alert that fired while the list was on its way (the list was read before it)", async () => {
+    const store = createAppStore();
+    const feed = new AlertsFeed(store, null);
+    const answer = pendingList();
+    feed.reload();
+    feed.onEvent(JSON.stringify(alert({ alert_id: "new", fired_at: 2000 })));
+    await answer([alert({ alert_id: "old", fired_at: 1000 })]);
+    expect(allAlerts(store.getState()).map((a) => a.alert_id)).toEqual(["new", "old"]);
+  });
+
+  it("takes the list as it is once it arrived, and the stream's later states over it", async () => {
+    const store = createAppStore();
+    const feed = new AlertsFeed(store, null);
+    const answer = pendingList();
+    feed.reload();
+    feed.onEvent(JSON.stringify(alert({ alert_id: "x", state: "resolved", resolved_at: 3000 })));
+    await answer([alert({ alert_id: "x" }), alert({ alert_id: "y", fired_at: 500 })]);
+    expect(allAlerts(store.getState()).map((a) => [a.alert_id, a.state])).toEqual([["x", "resolved"], ["y", "firing"]]);
+    const again = pendingList();
+    feed.reload(); // nothing came from the stream since: the list is what the page holds
+    await again([]);
+    expect(allAlerts(store.getState())).toEqual([]);
   });
 });
 

@@ -52,6 +52,7 @@ class AlertEngine:
         self._firing: dict[AlertKey, Alert] = {}
         self._by_id: OrderedDict[str, Alert] = OrderedDict()  # firing + recently resolved
         self._unwritten: dict[str, Alert] = {}
+        self._unwritten_view: tuple[Alert, ...] = ()  # its values, for readers in other threads
         self._delivered: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self._last_sent: dict[tuple[str, str], float] = {}
         self._throttled: set[str] = set()
@@ -68,6 +69,13 @@ class AlertEngine:
 
     def firing(self) -> list[Alert]:
         return list(self._firing.values())
+
+    def unwritten(self) -> tuple[Alert, ...]:
+        """From any thread: the alerts changed here and not in the `alerts` table yet, each
+        in its newest state. An alert that fires while a page connects — after its live event
+        went out, before the row is written — is seen by that page only through this
+        (GET /alerts adds it to what the table holds)."""
+        return self._unwritten_view
 
     # --- called by the poller, in its thread ------------------------------------------------
 
@@ -160,6 +168,7 @@ class AlertEngine:
     def _changed(self, alert: Alert) -> None:
         self._remember(alert)
         self._unwritten[alert.alert_id] = alert
+        self._unwritten_view = tuple(self._unwritten.values())
         if self._publish is not None:
             self._publish(alert)
 
@@ -183,6 +192,7 @@ class AlertEngine:
             if updated.key in self._firing and self._firing[updated.key].alert_id == alert_id:
                 self._firing[updated.key] = updated
             self._unwritten[alert_id] = updated
+            self._unwritten_view = tuple(self._unwritten.values())
 
     def _flush_writes(self, now_ms: int) -> None:
         if not self._unwritten:
@@ -192,6 +202,7 @@ class AlertEngine:
         for a in rows:
             if self._unwritten.get(a.alert_id) is a:
                 del self._unwritten[a.alert_id]
+        self._unwritten_view = tuple(self._unwritten.values())
 
 
 def _quiet_resolution(message: str) -> bool:

@@ -45,6 +45,21 @@ def list_sql(q: AlertsQuery) -> tuple[str, dict[str, Any]]:
     return f"{_SELECT}{where} ORDER BY fired_at DESC, alert_id LIMIT {{limit:UInt64}}", params
 
 
+def with_unwritten(stored: Sequence[Alert], unwritten: Sequence[Alert], q: AlertsQuery) -> list[Alert]:
+    """`stored` (the table's answer to `q`) with the engine's unwritten alerts in their newest
+    state: an unwritten one replaces its row, or is added when it matches `q` (a firing row
+    whose alert resolved since is dropped for state=firing). Same order and limit as list_sql."""
+    if not unwritten:
+        return list(stored)
+    newer = {a.alert_id for a in unwritten}
+    merged = [a for a in stored if a.alert_id not in newer] + [
+        a for a in unwritten
+        if (q.state != "firing" or a.state == "firing") and q.run_id in (None, a.run_id)
+        and q.rule in (None, a.rule)]
+    merged.sort(key=lambda a: (-a.fired_at_ms, a.alert_id))
+    return merged[:q.limit]
+
+
 def _ms_to_datetime(ms: int | None) -> Any:
     import datetime as dt
 

@@ -1,4 +1,5 @@
-"""GET /alerts: firing alerts, or the history, newest first (the `alerts` table)."""
+"""GET /alerts: firing alerts, or the history, newest first (the `alerts` table, and the
+engine's alerts not written to it yet)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from runwatch.server.alerts.store import AlertsQuery
+from runwatch.server.alerts.store import AlertsQuery, with_unwritten
 from runwatch.server.api.deps import RuntimeDep
 from runwatch.server.live.sse_encoding import dumps
 
@@ -21,8 +22,10 @@ def list_alerts(
     rule: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> Response:
-    alerts = runtime.alerts_store.find(AlertsQuery(state=state, run_id=run_id, rule=rule,
-                                                   limit=limit))
+    q = AlertsQuery(state=state, run_id=run_id, rule=rule, limit=limit)
+    # the unwritten ones first: one written meanwhile is then in the table's answer
+    unwritten = runtime.alerts.unwritten() if runtime.alerts is not None else ()
+    alerts = with_unwritten(runtime.alerts_store.find(q), unwritten, q)
     rules = [{"name": r.name, "kind": r.kind, "severity": r.severity,
               "description": r.describe(), "project": r.project}
              for r in runtime.alerts_config.effective_rules() if r.enabled]
