@@ -35,12 +35,14 @@ export class AlertsFeed {
     this.liveSinceAsked ??= [];
     fetchAlerts(controller.signal)
       .then((alerts) => {
+        if (this.loading === controller) applyAlertList(this.store, alerts, this.liveSinceAsked ?? []);
+      })
+      .catch(() => undefined) // the next snapshot asks again; its list holds what the stream brought
+      .finally(() => {
         if (this.loading !== controller) return; // a newer list is on its way
-        applyAlertList(this.store, alerts, this.liveSinceAsked ?? []);
         this.liveSinceAsked = null;
         this.loading = null;
-      })
-      .catch(() => undefined); // the next snapshot tries again
+      });
   }
 
   onEvent(data: string): void {

@@ -73,7 +73,8 @@ def acquire(
     (readonly=1 is stricter and kept; readonly=0 is not the client's to choose, as on
     clickhouse-server). A session's connection cannot take readonly back, so there the
     caller's statement check is the rule and the client's readonly is dropped.
-    `statement`: the request's first keyword ("" when not known: it may change settings)."""
+    `statement`: the request's first keyword, upper case as querytext gives it ("" when not
+    known: it may change settings)."""
     settings = engine.engine_settings(options.settings)
     if readonly:
         asked = settings.pop("readonly", None)
@@ -95,13 +96,13 @@ def acquire(
             eng.run_statement(session.conn, f"USE {eng.quote_identifier(options.database)}")
         # Around a SET the URL settings are left out: restoring them afterwards would undo what
         # the SET gave the session (clickhouse-server applies them to the query's own context).
-        if settings and statement.upper() != "SET":
+        if settings and statement != "SET":
             if session.settings_changed:
                 lease.snapshot = eng.snapshot_settings(session.conn, settings)
             else:
                 lease.snapshot = {name: ("", False) for name in settings}  # at their defaults
             eng.apply_settings(session.conn, settings)
-        if statement.upper() not in SETTINGS_KEPT_BY:
+        if statement not in SETTINGS_KEPT_BY:
             session.settings_changed = True
     except BaseException:
         lease.release()
